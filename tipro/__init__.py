@@ -1,0 +1,78 @@
+"""TiPro: time registration for companies that keep their books in Tripletex."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from flask import Flask
+
+__version__ = "0.1.0"
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Application factory: reads the environment, then applies `test_config` overrides."""
+    instance_path = os.environ.get("TIPRO_INSTANCE_PATH") or str(Path.cwd() / "instance")
+    if test_config and test_config.get("INSTANCE_PATH"):
+        instance_path = test_config["INSTANCE_PATH"]
+    app = Flask(__name__, instance_path=instance_path, instance_relative_config=True)
+
+    from tipro.config import load_config
+
+    app.config.update(load_config(app.instance_path))
+    if test_config:
+        app.config.update(test_config)
+
+    if app.config.get("TRUSTED_PROXIES"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+
+    _init_extensions(app)
+    _register_blueprints(app)
+
+    from tipro import errors, i18n, security, ui
+
+    security.init_app(app)
+    errors.init_app(app)
+    i18n.init_app(app)
+    ui.init_app(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from tipro import models  # noqa: F401  (register every table on the metadata)
+    from tipro.extensions import csrf, db, htmx, login_manager, migrate
+    from tipro.tenancy import install
+
+    db.init_app(app)
+    migrate.init_app(
+        app, db, directory=str(Path(__file__).parent / "migrations"), render_as_batch=True
+    )
+    csrf.init_app(app)
+    htmx.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = None
+    # "basic": phones switch networks all day; "strong" would log them out on every switch.
+    login_manager.session_protection = "basic"
+    install()
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        from tipro.models import User
+
+        if not user_id.isdigit():
+            return None
+        return db.session.get(User, int(user_id))
+
+
+def _register_blueprints(app: Flask) -> None:
+    from tipro.admin import bp as admin_bp
+    from tipro.auth import bp as auth_bp
+    from tipro.main import bp as main_bp
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(main_bp)
+    app.register_blueprint(admin_bp, url_prefix="/admin")

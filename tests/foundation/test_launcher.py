@@ -1,0 +1,129 @@
+"""The README's first command starts everything; Ctrl-C stops everything."""
+
+import contextlib
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _descendants(pid: int) -> set[int]:
+    """All processes below `pid` (by walking /proc), so we can prove none survive."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        ppid = int(stat.rsplit(")", 1)[1].split()[1])
+        children.setdefault(ppid, []).append(int(entry.name))
+    found, todo = set(), [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.add(child)
+            todo.append(child)
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+@pytest.mark.slow
+def test_embedded_start_login_and_clean_stop(tmp_path):
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TIPRO_")}
+    env.update(TIPRO_INSTANCE_PATH=str(tmp_path / "instance"), PYTHONUNBUFFERED="1")
+    launcher = subprocess.Popen(
+        [sys.executable, "-m", "tipro", "run", "--port", str(port)],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    output = []
+    stack = contextlib.ExitStack()
+    try:
+        deadline = time.monotonic() + 60
+        password = None
+        while time.monotonic() < deadline:
+            line = launcher.stdout.readline()
+            if not line:
+                break
+            output.append(line)
+            match = re.search(r"Logg inn med e-post (\S+) og passord (\S+)", line)
+            if match:
+                email, password = match.groups()
+                break
+        assert password, "".join(output)
+        base = f"http://127.0.0.1:{port}"
+        assert f"TiPro kjører på {base}" in "".join(output)
+
+        health = requests.get(f"{base}/healthz", timeout=10).json()
+        assert health["database"] == "ok" and health["redis"] == "ok"
+        # The embedded default keeps its database, Redis and generated keys under instance/.
+        instance = tmp_path / "instance"
+        for name in ("tipro.sqlite", "redis.sock", "secret_key", "encryption_key"):
+            assert (instance / name).exists(), name
+        assert oct((instance / "encryption_key").stat().st_mode & 0o777) == "0o600"
+
+        session = requests.Session()
+        stack.callback(session.close)
+        page = session.get(f"{base}/logg-inn", timeout=10).text
+        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+        response = session.post(
+            f"{base}/logg-inn",
+            data={"csrf_token": token, "email": email, "password": password},
+            allow_redirects=False,
+            timeout=10,
+        )
+        assert response.status_code == 302
+        start = session.get(f"{base}/", timeout=10)
+        assert "Hei, Admin" in start.text
+
+        # A worker is running against the embedded Redis.
+        time.sleep(0.5)
+        children = _descendants(launcher.pid)
+        commands = [Path(f"/proc/{pid}/cmdline").read_bytes() for pid in children if _alive(pid)]
+        assert any(b"redis-server" in c for c in commands), commands
+        assert any(b"worker" in c for c in commands), commands
+    finally:
+        stack.close()
+        launcher.send_signal(signal.SIGINT)
+        children = _descendants(launcher.pid)
+        try:
+            launcher.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            launcher.kill()
+            raise
+        rest = launcher.stdout.read()
+        launcher.stdout.close()
+    assert launcher.returncode == 0, rest
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and any(_alive(pid) for pid in children):
+        time.sleep(0.1)
+    survivors = [pid for pid in children if _alive(pid)]
+    assert not survivors, f"processes left behind: {survivors}"
+    assert not (tmp_path / "instance" / "redis.sock").exists()

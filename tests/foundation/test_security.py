@@ -1,0 +1,156 @@
+"""Every route checks log-in, role and company; headers hold a strict CSP."""
+
+import re
+
+import pytest
+
+from tipro.security import CONTENT_SECURITY_POLICY
+
+PUBLIC_ENDPOINTS = {"auth.login", "auth.set_language", "main.healthz", "static"}
+
+
+def _routes(app):
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint == "static":
+            continue
+        yield rule
+
+
+def _example_url(rule, ids):
+    url = rule.rule
+    for arg in rule.arguments:
+        url = url.replace(f"<int:{arg}>", str(ids.get(arg, 1)))
+        url = re.sub(rf"<[^>]*{arg}>", str(ids.get(arg, "x")), url)
+    return url
+
+
+def test_every_non_public_route_requires_login(app, client):
+    checked = 0
+    for rule in _routes(app):
+        view = app.view_functions[rule.endpoint]
+        if getattr(view, "tipro_public", False):
+            assert rule.endpoint in PUBLIC_ENDPOINTS, (
+                f"{rule.endpoint} is public: add it on purpose"
+            )
+            continue
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            response = client.open(_example_url(rule, {}), method=method)
+            assert response.status_code in (302, 401), (rule.rule, method, response.status_code)
+            if response.status_code == 302:
+                assert "/logg-inn" in response.headers["Location"]
+            checked += 1
+    assert checked >= 4
+
+
+def test_htmx_request_without_login_gets_hx_redirect(client):
+    response = client.get("/", headers={"HX-Request": "true"})
+    assert response.status_code == 401
+    assert response.headers["HX-Redirect"] == "/logg-inn"
+
+
+ADMIN_ONLY = ["/admin/brukere"]
+
+
+@pytest.mark.parametrize("role,expected", [("employee", 403), ("approver", 403), ("admin", 200)])
+@pytest.mark.parametrize("url", ADMIN_ONLY)
+def test_admin_pages_by_role(client, make_user, login, role, expected, url):
+    login(make_user(role=role))
+    assert client.get(url).status_code == expected
+
+
+def _id_routes(app):
+    return [r for r in _routes(app) if any(f"<int:{a}>" in r.rule for a in r.arguments)]
+
+
+# For every route that names an object by id: which fixture object's id to put there.
+ID_ARGUMENT_OBJECTS = {"user_id": "user"}
+
+
+def test_every_id_route_has_an_isolation_case(app):
+    """A new route taking an id must be added to ID_ARGUMENT_OBJECTS (and so get tested)."""
+    for rule in _id_routes(app):
+        for arg in rule.arguments:
+            assert arg in ID_ARGUMENT_OBJECTS, f"{rule.rule}: add {arg} to ID_ARGUMENT_OBJECTS"
+
+
+def test_company_isolation_on_every_id_route(app, client, make_company, make_user, login):
+    company_a, company_b = make_company(), make_company()
+    admin_a = make_user(company_a, role="admin")
+    objects_b = {"user": make_user(company_b, role="employee")}
+    login(admin_a)
+    rules = _id_routes(app)
+    assert rules, "there should be id routes to check"
+    for rule in rules:
+        ids = {arg: objects_b[ID_ARGUMENT_OBJECTS[arg]].id for arg in rule.arguments}
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            response = client.open(_example_url(rule, ids), method=method, data={})
+            assert response.status_code == 404, (rule.rule, method, response.status_code)
+
+
+def test_company_isolation_in_lists(client, make_company, make_user, login):
+    company_a, company_b = make_company(), make_company()
+    login(make_user(company_a, role="admin"))
+    stranger = make_user(company_b, email="fremmed@example.no")
+    page = client.get("/admin/brukere").get_data(as_text=True)
+    assert stranger.email not in page
+
+
+def test_own_company_object_is_reachable(client, make_company, make_user, login):
+    company = make_company()
+    admin = make_user(company, role="admin")
+    colleague = make_user(company, role="employee")
+    login(admin)
+    assert client.get(f"/admin/brukere/{colleague.id}").status_code == 200
+
+
+def test_security_headers(client):
+    response = client.get("/logg-inn")
+    csp = response.headers["Content-Security-Policy"]
+    assert csp == CONTENT_SECURITY_POLICY
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp and "unsafe-eval" not in csp
+    assert "style-src 'self'" in csp
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["X-Frame-Options"] == "DENY"
+
+
+def test_no_inline_script_or_style_in_pages(client, make_user, login):
+    login(make_user(role="admin"))
+    for url in ("/", "/admin/brukere", "/logg-inn-finnes-ikke"):
+        body = client.get(url).get_data(as_text=True)
+        assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", body), url
+        assert "style=" not in body and "<style" not in body, url
+        assert not re.search(r"\son[a-z]+=", body), url
+
+
+def test_htmx_is_vendored_with_version_and_csrf_header(client):
+    body = client.get("/logg-inn").get_data(as_text=True)
+    assert "/static/js/htmx-2.0.11.min.js" in body
+    assert 'hx-headers=\'{"X-CSRFToken": "' in body
+    assert "unpkg" not in body and "cdn" not in body.lower()
+
+
+def test_admin_can_create_and_edit_user_in_own_company(client, make_user, login, db):
+    from sqlalchemy import select
+
+    from tipro.models import AuditEvent, User
+
+    admin = make_user(role="admin")
+    login(admin)
+    response = client.post(
+        "/admin/brukere", data={"name": "Ola", "email": "ola@example.no", "role": "approver"}
+    )
+    assert response.status_code == 302
+    ola = db.session.scalar(select(User).where(User.email == "ola@example.no"))
+    assert ola.company_id == admin.company_id and ola.role == "approver"
+    bad = client.post("/admin/brukere", data={"name": "X", "email": "ikke-epost", "role": "admin"})
+    assert bad.status_code == 422
+    assert "Ugyldig e-postadresse" in bad.get_data(as_text=True)
+    dup = client.post("/admin/brukere", data={"email": "ola@example.no", "role": "admin"})
+    assert dup.status_code == 422 and "allerede i bruk" in dup.get_data(as_text=True)
+    # An admin cannot demote themself.
+    self_demote = client.post(
+        f"/admin/brukere/{admin.id}", data={"name": "A", "role": "employee", "is_enabled": "y"}
+    )
+    assert self_demote.status_code == 422
+    events = db.session.scalars(select(AuditEvent).where(AuditEvent.entity == "user")).all()
+    assert any(e.action == "create" and e.entity_id == str(ola.id) for e in events)

@@ -1,0 +1,3 @@
+from tipro.cli import main
+
+main()

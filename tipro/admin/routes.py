@@ -1,0 +1,64 @@
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from tipro.admin import bp, services
+from tipro.auth.forms import UserForm
+from tipro.auth.services import create_user
+from tipro.errors import UserError
+from tipro.models import User
+from tipro.security import role_required
+from tipro.tenancy import get_or_404
+
+
+@bp.get("/brukere")
+@role_required("admin")
+def users():
+    return render_template("admin/users.html", users=services.company_users(), form=UserForm())
+
+
+@bp.post("/brukere")
+@role_required("admin")
+def create_user_view():
+    form = UserForm()
+    if form.validate_on_submit():
+        try:
+            user = create_user(
+                current_user.company,
+                form.email.data,
+                form.role.data,
+                name=form.name.data,
+                actor=current_user,
+            )
+        except UserError as error:
+            getattr(form, error.field or "email").errors.append(error.message)
+        else:
+            flash(_("Brukeren %(email)s er opprettet.", email=user.email))
+            return redirect(url_for("admin.user_detail", user_id=user.id))
+    return render_template("admin/users.html", users=services.company_users(), form=form), 422
+
+
+@bp.route("/brukere/<int:user_id>", methods=["GET", "POST"])
+@role_required("admin")
+def user_detail(user_id: int):
+    user = get_or_404(User, user_id)
+    form = UserForm(obj=user)
+    if request.method == "POST":
+        form = UserForm()
+        form.email.data = user.email  # e-mail is the log-in and is not changed here
+        if form.validate_on_submit():
+            try:
+                services.update_user(
+                    user,
+                    current_user,
+                    name=form.name.data or "",
+                    role=form.role.data,
+                    is_enabled=request.form.get("is_enabled") == "y",
+                )
+            except UserError as error:
+                form.role.errors.append(error.message)
+            else:
+                flash(_("Endringene er lagret."))
+                return redirect(url_for("admin.user_detail", user_id=user.id))
+        return render_template("admin/user_detail.html", user=user, form=form), 422
+    return render_template("admin/user_detail.html", user=user, form=form)

@@ -1,0 +1,88 @@
+"""Settings from TIPRO_* environment variables, with the embedded defaults."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from cryptography.fernet import Fernet
+
+DEFAULT_TRIPLETEX_API_URL = "https://tripletex.no/v2"
+
+
+def _instance_secret(instance_path: Path, name: str, make) -> str:
+    """Read a generated secret from instance/, creating it once (mode 0600)."""
+    path = instance_path / name
+    if path.exists():
+        return path.read_text().strip()
+    instance_path.mkdir(parents=True, exist_ok=True)
+    value = make()
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(value)
+    return value
+
+
+def embedded_redis_socket(instance_path: Path) -> Path:
+    """Where the launcher's embedded Redis listens."""
+    return instance_path / "redis.sock"
+
+
+def load_config(instance_path: str | Path, environ: dict[str, str] | None = None) -> dict:
+    """Build the Flask config from the environment; secrets fall back to instance/ files."""
+    env = os.environ if environ is None else environ
+    instance = Path(instance_path)
+
+    database_url = env.get("TIPRO_DATABASE_URL") or f"sqlite:///{instance / 'tipro.sqlite'}"
+    if database_url.startswith("postgres://"):
+        database_url = "postgresql://" + database_url[len("postgres://") :]
+    if database_url.startswith("postgresql://"):
+        database_url = "postgresql+psycopg://" + database_url[len("postgresql://") :]
+
+    redis_url = env.get("TIPRO_REDIS_URL")
+    if not redis_url:
+        socket = embedded_redis_socket(instance)
+        # The launcher owns the embedded server; other commands reuse it while it runs.
+        redis_url = f"unix://{socket}" if socket.exists() else None
+
+    secret_key = env.get("TIPRO_SECRET_KEY") or _instance_secret(
+        instance, "secret_key", lambda: secrets.token_urlsafe(48)
+    )
+    encryption_key = env.get("TIPRO_ENCRYPTION_KEY") or _instance_secret(
+        instance, "encryption_key", lambda: Fernet.generate_key().decode()
+    )
+    public_url = env.get("TIPRO_PUBLIC_URL", "http://127.0.0.1:5000").rstrip("/")
+
+    engine_options: dict = {"pool_pre_ping": True}
+    if database_url.startswith("sqlite"):
+        engine_options = {"connect_args": {"check_same_thread": False, "timeout": 30}}
+
+    return {
+        "SECRET_KEY": secret_key,
+        "ENCRYPTION_KEY": encryption_key,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": engine_options,
+        "REDIS_URL": redis_url,
+        "QUEUE_PREFIX": env.get("TIPRO_QUEUE_PREFIX", "tipro"),
+        "PUBLIC_URL": public_url,
+        "TRIPLETEX_API_URL": env.get("TIPRO_TRIPLETEX_API_URL", DEFAULT_TRIPLETEX_API_URL),
+        "TRIPLETEX_CONSUMER_TOKEN": env.get("TIPRO_TRIPLETEX_CONSUMER_TOKEN", ""),
+        "TRIPLETEX_SPEC": env.get("TIPRO_TRIPLETEX_SPEC"),
+        "TRUSTED_PROXIES": int(env.get("TIPRO_TRUSTED_PROXIES", "0") or 0),
+        # Cookies are Secure whenever TiPro is served over HTTPS.
+        "SESSION_COOKIE_SECURE": public_url.startswith("https://"),
+        "REMEMBER_COOKIE_SECURE": public_url.startswith("https://"),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "PERMANENT_SESSION_LIFETIME": 60 * 60 * 12,
+        "WTF_CSRF_TIME_LIMIT": None,
+        "WTF_CSRF_SSL_STRICT": public_url.startswith("https://"),
+        "BABEL_DEFAULT_LOCALE": "nb",
+        "BABEL_DEFAULT_TIMEZONE": "Europe/Oslo",
+        "LOGIN_MAX_FAILURES_PER_ACCOUNT": 5,
+        "LOGIN_MAX_FAILURES_PER_ADDRESS": 20,
+        "LOGIN_FAILURE_WINDOW_SECONDS": 15 * 60,
+    }

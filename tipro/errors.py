@@ -1,0 +1,59 @@
+"""Friendly Norwegian error pages, and the one exception type services raise."""
+
+from __future__ import annotations
+
+from flask import Flask, render_template, request
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+
+
+class UserError(Exception):
+    """A rule the user broke; `message` is shown to them (already translated)."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+def _page(status: int, title: str, message: str):
+    template = "errors/_error.html" if request.headers.get("HX-Request") else "errors/error.html"
+    return render_template(template, status=status, title=title, message=message), status
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        return _page(
+            400,
+            _("Skjemaet er utløpt"),
+            _("Siden var åpen for lenge. Last siden på nytt og prøv igjen."),
+        )
+
+    @app.errorhandler(400)
+    def bad_request(error):
+        return _page(400, _("Ugyldig forespørsel"), _("Noe i forespørselen var ugyldig."))
+
+    @app.errorhandler(403)
+    def forbidden(error):
+        return _page(403, _("Ingen tilgang"), _("Du har ikke tilgang til denne siden."))
+
+    @app.errorhandler(404)
+    def not_found(error):
+        return _page(404, _("Fant ikke siden"), _("Siden eller objektet finnes ikke."))
+
+    @app.errorhandler(405)
+    def method_not_allowed(error):
+        return _page(405, _("Ikke tillatt"), _("Denne handlingen er ikke tillatt her."))
+
+    @app.errorhandler(429)
+    def too_many(error):
+        return _page(429, _("For mange forsøk"), _("Vent litt og prøv igjen."))
+
+    @app.errorhandler(500)
+    def server_error(error):
+        return _page(
+            500,
+            _("Noe gikk galt"),
+            _("Det oppstod en feil hos oss. Ingenting er tapt – prøv igjen om litt."),
+        )

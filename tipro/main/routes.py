@@ -1,0 +1,25 @@
+from flask import jsonify, render_template
+
+from tipro import __version__
+from tipro.main import bp, services
+from tipro.security import public
+
+
+@bp.get("/")
+def index():
+    return render_template("main/index.html")
+
+
+@bp.get("/healthz")
+@public
+def healthz():
+    database = services.check_database()
+    redis = services.check_redis()
+    healthy = database == "ok" and redis == "ok"
+    body = {
+        "status": "ok" if healthy else "feil",
+        "database": database,
+        "redis": redis,
+        "version": __version__,
+    }
+    return jsonify(body), 200 if healthy else 503

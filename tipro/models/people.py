@@ -1,0 +1,104 @@
+"""Companies, users and login throttling."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from flask_login import UserMixin
+from sqlalchemy import (
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Integer,
+    Numeric,
+    String,
+    Text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from tipro.extensions import db
+from tipro.models.base import CompanyScoped, Timestamped, utcnow
+
+if TYPE_CHECKING:
+    from tipro.models.master import Employee
+
+ROLES = ("employee", "approver", "admin")
+ROLE_RANK = {role: rank for rank, role in enumerate(ROLES)}
+LANGUAGES = ("nb", "en")
+
+# Tripletex connection states shown on the admin pages.
+TRIPLETEX_NOT_CONNECTED = "not_connected"
+TRIPLETEX_CONNECTED = "connected"
+TRIPLETEX_NEEDS_RECONNECT = "needs_reconnect"
+
+
+class Company(Timestamped, db.Model):
+    __tablename__ = "companies"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True, nullable=False)
+    # Normal working time used for "hours against normal" on the start page and month close.
+    normal_hours_per_week: Mapped[Decimal] = mapped_column(
+        Numeric(5, 2), default=Decimal("37.50"), nullable=False
+    )
+    tripletex_status: Mapped[str] = mapped_column(
+        String(20), default=TRIPLETEX_NOT_CONNECTED, nullable=False
+    )
+    tripletex_employee_token_encrypted: Mapped[str | None] = mapped_column(Text)
+    tripletex_token_last4: Mapped[str | None] = mapped_column(String(4))
+    tripletex_company_id: Mapped[int | None] = mapped_column(Integer)
+    tripletex_company_name: Mapped[str | None] = mapped_column(String(200))
+    tripletex_connected_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    users: Mapped[list[User]] = relationship(back_populates="company")
+
+    def __repr__(self) -> str:
+        return f"<Company {self.id} {self.name!r}>"
+
+
+class User(UserMixin, CompanyScoped, Timestamped, db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # Log-in is by e-mail alone, so an address is unique across the whole deployment.
+    email: Mapped[str] = mapped_column(String(254), unique=True, nullable=False)
+    name: Mapped[str] = mapped_column(String(200), default="", nullable=False)
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(20), default="employee", nullable=False)
+    language: Mapped[str] = mapped_column(String(5), default="nb", nullable=False)
+    is_enabled: Mapped[bool] = mapped_column(Boolean, default=True, nullable=False)
+    employee_id: Mapped[int | None] = mapped_column(
+        ForeignKey("employees.id", ondelete="SET NULL"), index=True
+    )
+    last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    company: Mapped[Company] = relationship(back_populates="users")
+    employee: Mapped[Employee | None] = relationship(foreign_keys=[employee_id])
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses disabled users.
+        return self.is_enabled
+
+    def has_role(self, role: str) -> bool:
+        """True when the user's role is at least `role` (admin ⊃ approver ⊃ employee)."""
+        return ROLE_RANK[self.role] >= ROLE_RANK[role]
+
+    @property
+    def display_name(self) -> str:
+        return self.name or self.email
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.email!r} {self.role}>"
+
+
+class LoginFailure(db.Model):
+    """A failed log-in, kept for throttling per account and per address."""
+
+    __tablename__ = "login_failures"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), index=True, nullable=False)
+    address: Mapped[str] = mapped_column(String(64), index=True, nullable=False)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)

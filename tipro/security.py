@@ -1,0 +1,106 @@
+"""Log-in, role and header rules applied to every route from one place."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from urllib.parse import urlsplit
+
+from flask import Flask, abort, current_app, redirect, request, url_for
+from flask_login import current_user
+
+from tipro.tenancy import enter_company, leave_company
+
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "manifest-src 'self'",
+        "worker-src 'self'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
+
+
+def public(view: Callable) -> Callable:
+    """Mark a view as reachable without logging in (log-in page, health check, webhooks)."""
+    view.tipro_public = True  # type: ignore[attr-defined]
+    return view
+
+
+def role_required(role: str) -> Callable:
+    """Allow the view for users whose role is at least `role`; others get 403."""
+
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            if not current_user.is_authenticated or not current_user.has_role(role):
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def safe_next_url(target: str | None) -> str | None:
+    """Accept only a local path as a post-login redirect (no scheme, host or '//')."""
+    if not target:
+        return None
+    target = target.strip().replace("\\", "/")
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
+
+
+def _require_login():
+    view = current_app.view_functions.get(request.endpoint or "")
+    if request.endpoint == "static" or view is None or getattr(view, "tipro_public", False):
+        return None
+    if not current_user.is_authenticated:
+        if request.headers.get("HX-Request"):
+            # htmx cannot follow a redirect to a full page; tell it to load the log-in page.
+            response = current_app.response_class(status=401)
+            response.headers["HX-Redirect"] = url_for("auth.login")
+            return response
+        return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+    request.environ["tipro.company_token"] = enter_company(current_user.company_id)
+    return None
+
+
+def _leave_company(_exc=None):
+    token = request.environ.pop("tipro.company_token", None)
+    if token is not None:
+        leave_company(token)
+
+
+def _security_headers(response):
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("Referrer-Policy", "same-origin")
+    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+    if current_app.config.get("SESSION_COOKIE_SECURE"):
+        headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+    if request.headers.get("HX-Request") is not None or "HX-Request" in response.vary:
+        response.vary.add("HX-Request")
+    if current_user and getattr(current_user, "is_authenticated", False):
+        # Pages with one person's hours must never be stored by shared caches.
+        headers.setdefault("Cache-Control", "private, no-store")
+    return response
+
+
+def init_app(app: Flask) -> None:
+    app.before_request(_require_login)
+    app.teardown_request(_leave_company)
+    app.after_request(_security_headers)

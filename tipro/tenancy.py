@@ -1,0 +1,87 @@
+"""Company scoping, enforced centrally for every ORM query.
+
+While a company scope is active (every logged-in request, and jobs that enter one),
+each SELECT of a CompanyScoped model is filtered to that company. Routes never check
+company ids themselves: another company's row simply does not exist for them (404).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import TypeVar
+
+from flask import abort
+from sqlalchemy import event
+from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
+
+from tipro.extensions import db
+from tipro.models.base import CompanyScoped
+
+_current_company: ContextVar[int | None] = ContextVar("tipro_company", default=None)
+
+M = TypeVar("M")
+
+
+def current_company_id() -> int | None:
+    """The company the current request or job is scoped to, if any."""
+    return _current_company.get()
+
+
+def enter_company(company_id: int | None):
+    """Set the scope; returns a token for leave_company()."""
+    return _current_company.set(company_id)
+
+
+def leave_company(token) -> None:
+    _current_company.reset(token)
+
+
+@contextmanager
+def company_scope(company_id: int) -> Iterator[None]:
+    """Run a block (a job, a CLI command) as seen from one company."""
+    token = enter_company(company_id)
+    try:
+        yield
+    finally:
+        leave_company(token)
+
+
+def _add_company_criteria(state: ORMExecuteState) -> None:
+    company_id = _current_company.get()
+    if company_id is None:
+        return
+    if state.is_select and not state.is_column_load and not state.is_relationship_load:
+        state.statement = state.statement.options(
+            with_loader_criteria(
+                CompanyScoped,
+                lambda cls: cls.company_id == company_id,
+                include_aliases=True,
+            )
+        )
+
+
+def install() -> None:
+    """Register the query filter once per process."""
+    if not event.contains(Session, "do_orm_execute", _add_company_criteria):
+        event.listen(Session, "do_orm_execute", _add_company_criteria)
+
+
+def get_or_404(model: type[M], ident) -> M:
+    """Load a row by primary key within the current company, else 404.
+
+    Session.get() may answer from the identity map without a query, so the
+    company is checked on the object as well.
+    """
+    try:
+        ident = int(ident)
+    except (TypeError, ValueError):
+        abort(404)
+    obj = db.session.get(model, ident)
+    company_id = _current_company.get()
+    if obj is None or (
+        company_id is not None and isinstance(obj, CompanyScoped) and obj.company_id != company_id
+    ):
+        abort(404)
+    return obj

@@ -1,0 +1,42 @@
+"""What every page template needs: navigation, role names, today's date."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from flask import Flask, current_app
+from flask_babel import lazy_gettext as _l
+
+OSLO = ZoneInfo("Europe/Oslo")
+
+# (endpoint, label, minimum role). Feature blueprints add theirs here; items whose
+# endpoint is not registered are left out, so the menu only shows what exists.
+NAV_ITEMS: list[tuple[str, object, str]] = [
+    ("main.index", _l("I dag"), "employee"),
+    ("entries.week", _l("Uke"), "employee"),
+    ("approvals.index", _l("Godkjenning"), "approver"),
+    ("reports.index", _l("Rapporter"), "approver"),
+    ("admin.settings", _l("Innstillinger"), "admin"),
+    ("admin.sync", _l("Synkronisering"), "admin"),
+    ("admin.transfers", _l("Overføringer"), "admin"),
+    ("admin.users", _l("Brukere"), "admin"),
+]
+
+ROLE_NAMES = {"employee": _l("Ansatt"), "approver": _l("Godkjenner"), "admin": _l("Admin")}
+
+
+def today_in_oslo() -> date:
+    """Dates are Norwegian dates: 'today' is today in Europe/Oslo, whatever the server's zone."""
+    return datetime.now(OSLO).date()
+
+
+def init_app(app: Flask) -> None:
+    @app.context_processor
+    def ui_context():
+        endpoints = current_app.view_functions
+        return {
+            "nav_items": [item for item in NAV_ITEMS if item[0] in endpoints],
+            "role_names": ROLE_NAMES,
+            "today": today_in_oslo(),
+        }
