@@ -62,29 +62,55 @@ def _id_routes(app):
     return [r for r in _routes(app) if any(f"<int:{a}>" in r.rule for a in r.arguments)]
 
 
-# For every route that names an object by id: which fixture object's id to put there.
-ID_ARGUMENT_OBJECTS = {"user_id": "user"}
+def _collect_id_routes():
+    """Every (rule, method) that names an object by id, read from a throw-away app."""
+    import tempfile
+
+    from tipro import create_app
+
+    with tempfile.TemporaryDirectory() as folder:
+        app = create_app(
+            {"TESTING": True, "INSTANCE_PATH": folder, "SQLALCHEMY_DATABASE_URI": "sqlite://"}
+        )
+        return [
+            (rule.rule, method)
+            for rule in _id_routes(app)
+            for method in sorted(rule.methods - {"HEAD", "OPTIONS"})
+        ]
+
+
+# For every route argument that names an object by id: how to make such an object in
+# another company. A new id route fails test_every_id_route_has_an_isolation_case until
+# its argument is added here, so it is tested too.
+def _other_user(make_user, company):
+    return make_user(company, role="employee")
+
+
+ID_ARGUMENT_OBJECTS = {"user_id": _other_user}
 
 
 def test_every_id_route_has_an_isolation_case(app):
-    """A new route taking an id must be added to ID_ARGUMENT_OBJECTS (and so get tested)."""
     for rule in _id_routes(app):
         for arg in rule.arguments:
             assert arg in ID_ARGUMENT_OBJECTS, f"{rule.rule}: add {arg} to ID_ARGUMENT_OBJECTS"
 
 
-def test_company_isolation_on_every_id_route(app, client, make_company, make_user, login):
+@pytest.mark.parametrize("rule,method", _collect_id_routes())
+def test_company_isolation_on_id_route(
+    request, app, client, make_company, make_user, login, rule, method
+):
+    """A user of company A gets 404 for a URL naming company B's object."""
     company_a, company_b = make_company(), make_company()
-    admin_a = make_user(company_a, role="admin")
-    objects_b = {"user": make_user(company_b, role="employee")}
-    login(admin_a)
-    rules = _id_routes(app)
-    assert rules, "there should be id routes to check"
-    for rule in rules:
-        ids = {arg: objects_b[ID_ARGUMENT_OBJECTS[arg]].id for arg in rule.arguments}
-        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
-            response = client.open(_example_url(rule, ids), method=method, data={})
-            assert response.status_code == 404, (rule.rule, method, response.status_code)
+    login(make_user(company_a, role="admin"))
+    url = rule
+    for arg in re.findall(r"<int:(\w+)>", rule):
+        maker = ID_ARGUMENT_OBJECTS[arg]
+        # Makers take the fixtures they need by name, plus company B.
+        names = maker.__code__.co_varnames[: maker.__code__.co_argcount - 1]
+        obj = maker(*[request.getfixturevalue(n) for n in names], company_b)
+        url = url.replace(f"<int:{arg}>", str(obj.id))
+    response = client.open(url, method=method, data={})
+    assert response.status_code == 404, (rule, method, response.status_code)
 
 
 def test_company_isolation_in_lists(client, make_company, make_user, login):
@@ -154,3 +180,43 @@ def test_admin_can_create_and_edit_user_in_own_company(client, make_user, login,
     assert self_demote.status_code == 422
     events = db.session.scalars(select(AuditEvent).where(AuditEvent.entity == "user")).all()
     assert any(e.action == "create" and e.entity_id == str(ola.id) for e in events)
+
+
+def test_admin_links_user_to_tripletex_employee_of_own_company_only(
+    client, make_company, make_user, login, db
+):
+    from tipro.models import Employee
+
+    company, other = make_company(), make_company()
+    admin = make_user(company, role="admin")
+    user = make_user(company)
+    mine = Employee(company_id=company.id, tripletex_id=11, first_name="Kari", last_name="N")
+    theirs = Employee(company_id=other.id, tripletex_id=12, first_name="Ola", last_name="N")
+    db.session.add_all([mine, theirs])
+    db.session.commit()
+    login(admin)
+    page = client.get(f"/admin/brukere/{user.id}").get_data(as_text=True)
+    assert "Kari N" in page and "Ola N" not in page
+    form = {"name": "U", "role": "employee", "is_enabled": "y"}
+    bad = client.post(f"/admin/brukere/{user.id}", data={**form, "employee_id": str(theirs.id)})
+    assert bad.status_code == 422 and "Ukjent ansatt." in bad.get_data(as_text=True)
+    ok = client.post(f"/admin/brukere/{user.id}", data={**form, "employee_id": str(mine.id)})
+    assert ok.status_code == 302
+    db.session.refresh(user)
+    assert user.employee_id == mine.id
+
+
+def test_unexpected_error_shows_friendly_norwegian_500(app, client, make_user, login, monkeypatch):
+    from tipro.admin import services
+
+    login(make_user(role="admin"))
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(services, "company_users", broken)
+    monkeypatch.setitem(app.config, "PROPAGATE_EXCEPTIONS", False)
+    response = client.get("/admin/brukere")
+    assert response.status_code == 500
+    body = response.get_data(as_text=True)
+    assert "Noe gikk galt" in body and "boom" not in body

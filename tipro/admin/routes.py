@@ -43,10 +43,12 @@ def create_user_view():
 def user_detail(user_id: int):
     user = get_or_404(User, user_id)
     form = UserForm(obj=user)
+    errors: dict[str, str] = {}
     if request.method == "POST":
         form = UserForm()
         form.email.data = user.email  # e-mail is the log-in and is not changed here
         if form.validate_on_submit():
+            raw_employee = request.form.get("employee_id", "")
             try:
                 services.update_user(
                     user,
@@ -54,11 +56,22 @@ def user_detail(user_id: int):
                     name=form.name.data or "",
                     role=form.role.data,
                     is_enabled=request.form.get("is_enabled") == "y",
+                    employee_id=int(raw_employee) if raw_employee.isdigit() else None,
                 )
             except UserError as error:
-                form.role.errors.append(error.message)
+                errors[error.field or "role"] = error.message
             else:
                 flash(_("Endringene er lagret."))
                 return redirect(url_for("admin.user_detail", user_id=user.id))
-        return render_template("admin/user_detail.html", user=user, form=form), 422
-    return render_template("admin/user_detail.html", user=user, form=form)
+        return _user_page(user, form, errors), 422
+    return _user_page(user, form, errors)
+
+
+def _user_page(user: User, form: UserForm, errors: dict[str, str]):
+    return render_template(
+        "admin/user_detail.html",
+        user=user,
+        form=form,
+        errors=errors,
+        employees=services.linkable_employees(),
+    )

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from tipro.auth.services import record_audit
 from tipro.errors import UserError
 from tipro.extensions import db
-from tipro.models import ROLES, User
+from tipro.models import ROLES, Employee, User
 
 
 def company_users() -> list[User]:
@@ -16,14 +16,50 @@ def company_users() -> list[User]:
     return list(db.session.scalars(select(User).order_by(func.lower(User.name), User.email)))
 
 
-def update_user(user: User, actor: User, *, name: str, role: str, is_enabled: bool) -> None:
-    """Change a user's name, role or access; an admin cannot lock themself out."""
+def linkable_employees() -> list[Employee]:
+    """Active Tripletex employees of the current company, for linking users."""
+    return list(
+        db.session.scalars(
+            select(Employee)
+            .where(Employee.is_active.is_(True))
+            .order_by(Employee.first_name, Employee.last_name)
+        )
+    )
+
+
+def update_user(
+    user: User,
+    actor: User,
+    *,
+    name: str,
+    role: str,
+    is_enabled: bool,
+    employee_id: int | None = None,
+) -> None:
+    """Change a user's name, role, access or Tripletex employee; admins cannot lock themselves out."""
     if role not in ROLES:
         raise UserError(_("Ugyldig rolle."), "role")
     if user.id == actor.id and (role != "admin" or not is_enabled):
         raise UserError(_("Du kan ikke fjerne din egen admin-tilgang."), "role")
+    if employee_id is not None:
+        employee = db.session.get(Employee, employee_id)
+        if employee is None or employee.company_id != user.company_id:
+            raise UserError(_("Ukjent ansatt."), "employee_id")
+        taken = db.session.scalar(
+            select(User.id).where(User.employee_id == employee_id, User.id != user.id)
+        )
+        if taken:
+            raise UserError(
+                _("Denne ansatte er allerede koblet til en annen bruker."), "employee_id"
+            )
     changes = {}
-    for field, new in (("name", name.strip()[:200]), ("role", role), ("is_enabled", is_enabled)):
+    fields = (
+        ("name", name.strip()[:200]),
+        ("role", role),
+        ("is_enabled", is_enabled),
+        ("employee_id", employee_id),
+    )
+    for field, new in fields:
         old = getattr(user, field)
         if old != new:
             changes[field] = [str(old), str(new)]

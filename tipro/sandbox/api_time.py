@@ -1,0 +1,836 @@
+"""Sandbox routes: timesheet entries, approvals, salary type specifications and payroll."""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from typing import Any
+
+from flask import Blueprint
+
+from .api_master import _salary_module, activities_for, project_open_for
+from .http import (
+    arg_date,
+    arg_ids,
+    arg_int,
+    arg_str,
+    body_list,
+    body_object,
+    check_version,
+    contains,
+    list_response,
+    no_content,
+    not_found,
+    parse_date,
+    ref_id,
+    state,
+    validation_error,
+    value_response,
+    values_response,
+)
+from .render import ApiProblem
+from .rules import ingest, required_fields
+
+bp = Blueprint("sandbox_time", __name__)
+
+MSG_DUPLICATE = (
+    "Det er allerede registrert timer på den ansatte på denne dagen, på denne aktiviteten og "
+    "prosjektet."
+)
+MSG_LOCKED = "Timene er låst fordi perioden er godkjent."
+
+
+# -- locking -------------------------------------------------------------------------------
+
+
+def _month_key(day: dt.date) -> str:
+    return f"{day.year:04d}-{day.month:02d}"
+
+
+def is_locked(st: Any, emp_id: int | None, day: dt.date) -> bool:
+    """Hours are locked when the employee's month or ISO week is approved."""
+    if emp_id is None:
+        return False
+    for m in st.store.all("monthlyStatus"):
+        if (
+            ref_id(m, "employee") == emp_id
+            and m.get("approved")
+            and m["monthYear"] == _month_key(day)
+        ):
+            return True
+    iso = day.isocalendar()
+    for w in st.store.all("week"):
+        if (
+            ref_id(w, "employee") == emp_id
+            and w.get("approved")
+            and (w["year"], w["week"]) == (iso.year, iso.week)
+        ):
+            return True
+    return False
+
+
+def _relock(st: Any, emp_id: int) -> None:
+    for e in st.store.all("timesheetEntry"):
+        if ref_id(e, "employee") == emp_id:
+            locked = is_locked(st, emp_id, dt.date.fromisoformat(e["date"]))
+            if bool(e.get("locked")) != locked:
+                e["locked"] = locked
+                e["_seq"] = st.store.next_seq()
+
+
+# -- timesheet entries ---------------------------------------------------------------------
+
+
+def _resolve_rate(st: Any, entry: dict[str, Any]) -> float:
+    """The hourly rate Tripletex would resolve: project model, else activity, else employee."""
+    emp_id, act_id = ref_id(entry, "employee"), ref_id(entry, "activity")
+    activity = st.store.get("activity", act_id) or {}
+    project = st.store.get("project", ref_id(entry, "project"))
+    if project:
+        for ref in project.get("projectHourlyRates", []):
+            rate = st.store.get("hourlyRate", ref["id"])
+            if not rate:
+                continue
+            if rate.get("hourlyRateModel") == "TYPE_FIXED_HOURLY_RATE":
+                return float(rate.get("fixedRate") or 0.0)
+            if rate.get("hourlyRateModel") == "TYPE_PROJECT_SPECIFIC_HOURLY_RATES":
+                best: tuple[int, float] | None = None
+                for sref in rate.get("projectSpecificRates", []):
+                    s = st.store.get("projectSpecificRate", sref["id"])
+                    if not s:
+                        continue
+                    s_emp, s_act = ref_id(s, "employee"), ref_id(s, "activity")
+                    if s_emp not in (None, emp_id) or s_act not in (None, act_id):
+                        continue
+                    score = (s_emp is not None) * 2 + (s_act is not None)
+                    if best is None or score > best[0]:
+                        best = (score, float(s.get("hourlyRate") or 0.0))
+                if best:
+                    return best[1]
+    if activity.get("rate"):
+        return float(activity["rate"])
+    rates = [r for r in st.store.all("hourlyCostAndRate") if ref_id(r, "employee") == emp_id]
+    return float(rates[-1].get("rate") or 0.0) if rates else 0.0
+
+
+def _hour_cost(st: Any, emp_id: int | None) -> float:
+    rates = [r for r in st.store.all("hourlyCostAndRate") if ref_id(r, "employee") == emp_id]
+    return float(rates[-1].get("hourCostRate") or 0.0) if rates else 0.0
+
+
+def _check_entry(
+    st: Any, entry: dict[str, Any], own_id: int | None, batch: list[dict[str, Any]], prefix: str
+) -> None:
+    """Tripletex's timesheet rules; raises ApiProblem."""
+    required_fields(st, "timesheetEntry", entry, prefix)
+    day = parse_date(entry["date"], prefix + "date")
+    hours = entry.get("hours")
+    if not isinstance(hours, int | float) or hours < 0:
+        raise validation_error(prefix + "hours", "Timer kan ikke være negative.")
+    if hours > 24:
+        raise validation_error(prefix + "hours", "Kan ikke være over 24")
+    pch = entry.get("projectChargeableHours")
+    if pch is not None and (pch < 0 or pch > 24):
+        raise validation_error(prefix + "projectChargeableHours", "Kan ikke være over 24")
+    emp_id, act_id, proj_id = (
+        ref_id(entry, "employee"),
+        ref_id(entry, "activity"),
+        ref_id(entry, "project"),
+    )
+    assert emp_id is not None and act_id is not None
+    activity = st.store.get("activity", act_id)
+    if proj_id is not None:
+        project = st.store.get("project", proj_id)
+        reason = project_open_for(st, project, emp_id, day)
+        if reason:
+            field = "date" if "dato" in reason else "project"
+            raise validation_error(prefix + field, reason)
+        allowed = {a["id"] for a in activities_for(st, proj_id, emp_id, day)}
+        if act_id not in allowed:
+            raise validation_error(
+                prefix + "activity", "Aktiviteten kan ikke brukes på prosjektet."
+            )
+    elif activity.get("activityType") != "GENERAL_ACTIVITY":
+        raise validation_error(prefix + "project", "Prosjekt må velges for denne aktiviteten.")
+    if is_locked(st, emp_id, day):
+        raise ApiProblem(409, 10000, MSG_LOCKED, "Locked")
+    key = (emp_id, entry["date"], act_id, proj_id)
+    others = [e for e in st.store.all("timesheetEntry") if e["id"] != own_id] + batch
+    for e in others:
+        if e is entry:
+            continue
+        if (
+            ref_id(e, "employee"),
+            e.get("date"),
+            ref_id(e, "activity"),
+            ref_id(e, "project"),
+        ) == key:
+            raise ApiProblem(409, 7000, MSG_DUPLICATE, "Duplicate timesheet entry")
+
+
+def _computed(st: Any, entry: dict[str, Any]) -> None:
+    """Read-only fields Tripletex fills in."""
+    activity = st.store.get("activity", ref_id(entry, "activity")) or {}
+    project = st.store.get("project", ref_id(entry, "project"))
+    chargeable = bool(activity.get("isChargeable")) and not (project or {}).get("isInternal", False)
+    chargeable = chargeable and project is not None
+    hours = float(entry.get("hours") or 0.0)
+    entry["chargeable"] = chargeable
+    entry["chargeableHours"] = (
+        float(entry.get("projectChargeableHours", hours)) if chargeable else 0.0
+    )
+    entry["hourlyRate"] = _resolve_rate(st, entry) if chargeable else 0.0
+    entry["hourlyCost"] = _hour_cost(st, ref_id(entry, "employee"))
+    entry["hourlyCostPercentage"] = 0.0
+    entry["locked"] = is_locked(st, ref_id(entry, "employee"), dt.date.fromisoformat(entry["date"]))
+
+
+def _new_entry(
+    st: Any, data: dict[str, Any], batch: list[dict[str, Any]], prefix: str
+) -> dict[str, Any]:
+    entry = ingest(st, "timesheetEntry", data, prefix)
+    entry.setdefault("comment", "")
+    _check_entry(st, entry, None, batch, prefix)
+    _computed(st, entry)
+    return entry
+
+
+@bp.get("/timesheet/entry")
+def entry_list() -> Any:
+    """Entries in [dateFrom, dateTo) with sumAllHours."""
+    st = state()
+    date_from = arg_date("dateFrom", required=True)
+    date_to = arg_date("dateTo", required=True)
+    assert date_from is not None and date_to is not None
+    if date_to <= date_from:
+        raise validation_error("dateTo", "Til-dato må være etter fra-dato.", code=15000)
+    ids, emps = arg_ids("id"), arg_ids("employeeId")
+    projects, acts = arg_ids("projectId"), arg_ids("activityId")
+    comment = arg_str("comment")
+    out = []
+    for e in st.all("timesheetEntry"):
+        day = dt.date.fromisoformat(e["date"])
+        if not (date_from <= day < date_to):
+            continue
+        if ids is not None and e["id"] not in ids:
+            continue
+        if emps is not None and ref_id(e, "employee") not in emps:
+            continue
+        if projects is not None and ref_id(e, "project") not in projects:
+            continue
+        if acts is not None and ref_id(e, "activity") not in acts:
+            continue
+        if not contains(e.get("comment"), comment):
+            continue
+        out.append(e)
+    total = round(sum(float(e.get("hours") or 0.0) for e in out), 2)
+    return list_response("timesheetEntry", out, extra={"sumAllHours": total})
+
+
+@bp.post("/timesheet/entry")
+def entry_create() -> Any:
+    """Create one entry (409/7000 on a duplicate)."""
+    st = state()
+    data = body_object()
+    with st.lock:
+        entry = _new_entry(st, data, [], "")
+        created = st.insert("timesheetEntry", entry)
+    return value_response("timesheetEntry", created, 201)
+
+
+@bp.post("/timesheet/entry/list")
+def entry_create_list() -> Any:
+    """Create many entries: everything validated first, then all stored (all-or-nothing)."""
+    st = state()
+    items = body_list()
+    with st.lock:
+        batch: list[dict[str, Any]] = []
+        for i, data in enumerate(items):
+            batch.append(_new_entry(st, data, batch, f"[{i}]."))
+        created = [st.insert("timesheetEntry", e) for e in batch]
+    return values_response("timesheetEntry", created, 201)
+
+
+def _updated_entry(st: Any, obj_id: int, data: dict[str, Any], prefix: str) -> dict[str, Any]:
+    old = st.store.get("timesheetEntry", obj_id)
+    if old is None:
+        raise not_found()
+    check_version(old, data.get("version"))
+    if old.get("locked") or is_locked(
+        st, ref_id(old, "employee"), dt.date.fromisoformat(old["date"])
+    ):
+        raise ApiProblem(409, 10000, MSG_LOCKED, "Locked")
+    changes = ingest(st, "timesheetEntry", data, prefix)
+    merged = {k: v for k, v in old.items()}
+    for key, value in changes.items():
+        # Spec: fields "present but not set, or set to 0, will be nulled".
+        if value is None or (value == 0 and not isinstance(value, bool)):
+            merged.pop(key, None)
+        else:
+            merged[key] = value
+    merged.setdefault("hours", 0.0) if "hours" not in changes else None
+    _check_entry(st, merged, obj_id, [], prefix)
+    _computed(st, merged)
+    return {k: merged.get(k) for k in set(old) | set(merged) if not k.startswith("_")}
+
+
+@bp.put("/timesheet/entry/<int:obj_id>")
+def entry_update(obj_id: int) -> Any:
+    """Update an entry (note the nulling quirk)."""
+    st = state()
+    data = body_object()
+    with st.lock:
+        changes = _updated_entry(st, obj_id, data, "")
+        updated = st.modify("timesheetEntry", obj_id, changes)
+    return value_response("timesheetEntry", updated)
+
+
+@bp.put("/timesheet/entry/list")
+def entry_update_list() -> Any:
+    """Update many entries (each needs its id), all-or-nothing."""
+    st = state()
+    items = body_list()
+    with st.lock:
+        planned = []
+        for i, data in enumerate(items):
+            if data.get("id") is None:
+                raise validation_error(f"[{i}].id", "Feltet må fylles ut.")
+            planned.append((int(data["id"]), _updated_entry(st, int(data["id"]), data, f"[{i}].")))
+        updated = [st.modify("timesheetEntry", oid, ch) for oid, ch in planned]
+    return values_response("timesheetEntry", updated)
+
+
+@bp.get("/timesheet/entry/<int:obj_id>")
+def entry_get(obj_id: int) -> Any:
+    """One entry."""
+    obj = state().store.get("timesheetEntry", obj_id)
+    if obj is None:
+        raise not_found()
+    return value_response("timesheetEntry", obj)
+
+
+@bp.delete("/timesheet/entry/<int:obj_id>")
+def entry_delete(obj_id: int) -> Any:
+    """Delete an entry (version checked when given; locked hours refuse)."""
+    st = state()
+    with st.lock:
+        obj = st.store.get("timesheetEntry", obj_id)
+        if obj is None:
+            raise not_found()
+        check_version(obj, arg_int("version"))
+        if is_locked(st, ref_id(obj, "employee"), dt.date.fromisoformat(obj["date"])):
+            raise ApiProblem(409, 10000, MSG_LOCKED, "Locked")
+        st.remove("timesheetEntry", obj_id)
+    return no_content()
+
+
+# -- month and week approval ----------------------------------------------------------------
+
+
+def _month_status(st: Any, emp_id: int, month: str) -> dict[str, Any]:
+    for m in st.store.all("monthlyStatus"):
+        if ref_id(m, "employee") == emp_id and m["monthYear"] == month:
+            return m
+    if st.store.get("employee", emp_id) is None:
+        raise validation_error("employeeIds", "Objektet finnes ikke.")
+    return st.insert(
+        "monthlyStatus",
+        {
+            "employee": {"id": emp_id},
+            "monthYear": month,
+            "completed": False,
+            "approved": False,
+            "hoursPayout": 0.0,
+            "vacationPayout": 0.0,
+        },
+        fire=False,
+    )
+
+
+def _parse_month(value: str | None) -> str:
+    try:
+        parsed = dt.datetime.strptime(value or "", "%Y-%m")
+    except ValueError:
+        raise validation_error("monthYear", "Ugyldig måned (yyyy-MM).", code=15000) from None
+    return parsed.strftime("%Y-%m")
+
+
+def _statuses() -> list[dict[str, Any]]:
+    st = state()
+    obj_id = arg_int("id")
+    if obj_id is not None:
+        m = st.store.get("monthlyStatus", obj_id)
+        if m is None:
+            raise not_found()
+        return [m]
+    emps = arg_ids("employeeIds") or {st.token_owner_id}
+    month = _parse_month(arg_str("monthYear"))
+    return [_month_status(st, e, month) for e in sorted(emps)]
+
+
+def _month_action(action: str) -> Any:
+    st = state()
+    with st.lock:
+        statuses = _statuses()
+        today = st.oslo_today().isoformat()
+        for m in statuses:
+            if action == "complete":
+                changes: dict[str, Any] = {"completed": True}
+            elif action == "approve":
+                until = arg_date("approvedUntilDate")
+                year, month = (int(x) for x in m["monthYear"].split("-"))
+                last = dt.date(year, month, calendar.monthrange(year, month)[1])
+                changes = {
+                    "completed": True,
+                    "approved": True,
+                    "approvedBy": {"id": st.token_owner_id},
+                    "approvedDate": today,
+                    "approvedUntilDate": (until or last).isoformat(),
+                }
+            elif action == "unapprove":
+                changes = {
+                    "approved": False,
+                    "approvedBy": None,
+                    "approvedDate": None,
+                    "approvedUntilDate": None,
+                }
+            else:  # reopen
+                changes = {
+                    "completed": False,
+                    "approved": False,
+                    "approvedBy": None,
+                    "approvedDate": None,
+                    "approvedUntilDate": None,
+                }
+            st.modify("monthlyStatus", m["id"], changes, fire=False)
+            _relock(st, ref_id(m, "employee"))
+        return values_response("monthlyStatus", statuses)
+
+
+@bp.put("/timesheet/month/:complete")
+def month_complete() -> Any:
+    """Mark month(s) complete."""
+    return _month_action("complete")
+
+
+@bp.put("/timesheet/month/:approve")
+def month_approve() -> Any:
+    """Approve month(s): their entries become locked."""
+    return _month_action("approve")
+
+
+@bp.put("/timesheet/month/:unapprove")
+def month_unapprove() -> Any:
+    """Undo an approval."""
+    return _month_action("unapprove")
+
+
+@bp.put("/timesheet/month/:reopen")
+def month_reopen() -> Any:
+    """Reopen month(s)."""
+    return _month_action("reopen")
+
+
+@bp.get("/timesheet/month/byMonthNumber")
+def month_by_number() -> Any:
+    """Monthly status per employee."""
+    st = state()
+    emps = arg_ids("employeeIds")
+    month = _parse_month(arg_str("monthYear", required=True))
+    if not emps:
+        raise validation_error("employeeIds", "Feltet må fylles ut.", code=15000)
+    with st.lock:
+        statuses = [_month_status(st, e, month) for e in sorted(emps)]
+    return list_response("monthlyStatus", statuses)
+
+
+@bp.get("/timesheet/month/<int:obj_id>")
+def month_get(obj_id: int) -> Any:
+    """One monthly status."""
+    obj = state().store.get("monthlyStatus", obj_id)
+    if obj is None:
+        raise not_found()
+    return value_response("monthlyStatus", obj)
+
+
+def _parse_week(value: str | None) -> tuple[int, int]:
+    text = (value or "").upper().replace("W", "")
+    try:
+        year, week = (int(x) for x in text.split("-"))
+        dt.date.fromisocalendar(year, week, 1)
+    except ValueError:
+        raise validation_error("weekYear", "Ugyldig uke (yyyy-ww).", code=15000) from None
+    return year, week
+
+
+def _week(st: Any, emp_id: int, year: int, week: int) -> dict[str, Any]:
+    for w in st.store.all("week"):
+        if ref_id(w, "employee") == emp_id and (w["year"], w["week"]) == (year, week):
+            return w
+    if st.store.get("employee", emp_id) is None:
+        raise validation_error("employeeId", "Objektet finnes ikke.")
+    return st.insert(
+        "week",
+        {
+            "employee": {"id": emp_id},
+            "year": year,
+            "week": week,
+            "completed": False,
+            "approved": False,
+        },
+        fire=False,
+    )
+
+
+def _week_action(action: str) -> Any:
+    st = state()
+    with st.lock:
+        obj_id = arg_int("id")
+        if obj_id is not None:
+            w = st.store.get("week", obj_id)
+            if w is None:
+                raise not_found()
+        else:
+            emp = arg_int("employeeId", st.token_owner_id)
+            assert emp is not None
+            w = _week(st, emp, *_parse_week(arg_str("weekYear")))
+        today = st.oslo_today().isoformat()
+        changes: dict[str, Any] = {
+            "complete": {"completed": True},
+            "approve": {
+                "completed": True,
+                "approved": True,
+                "approvedBy": {"id": st.token_owner_id},
+                "approvedDate": today,
+            },
+            "unapprove": {"approved": False, "approvedBy": None, "approvedDate": None},
+            "reopen": {
+                "completed": False,
+                "approved": False,
+                "approvedBy": None,
+                "approvedDate": None,
+            },
+        }[action]
+        w = st.modify("week", w["id"], changes, fire=False)
+        _relock(st, ref_id(w, "employee"))
+        return value_response("week", w)
+
+
+@bp.put("/timesheet/week/:complete")
+def week_complete() -> Any:
+    """Complete a week."""
+    return _week_action("complete")
+
+
+@bp.put("/timesheet/week/:approve")
+def week_approve() -> Any:
+    """Approve a week: its entries become locked."""
+    return _week_action("approve")
+
+
+@bp.put("/timesheet/week/:unapprove")
+def week_unapprove() -> Any:
+    """Undo a week approval."""
+    return _week_action("unapprove")
+
+
+@bp.put("/timesheet/week/:reopen")
+def week_reopen() -> Any:
+    """Reopen a week."""
+    return _week_action("reopen")
+
+
+@bp.get("/timesheet/week")
+def week_list() -> Any:
+    """Weeks by ids, employees and week-year."""
+    st = state()
+    ids, emps = arg_ids("ids"), arg_ids("employeeIds")
+    week_year = arg_str("weekYear")
+    wanted = _parse_week(week_year) if week_year else None
+    out = [
+        w
+        for w in st.all("week")
+        if (ids is None or w["id"] in ids)
+        and (emps is None or ref_id(w, "employee") in emps)
+        and (wanted is None or (w["year"], w["week"]) == wanted)
+    ]
+    return list_response("week", out)
+
+
+# -- salary type specifications (timesheet-based payroll basis) ------------------------------
+
+
+def _check_spec(st: Any, obj: dict[str, Any], own_id: int | None) -> None:
+    required_fields(st, "salaryTypeSpecification", obj)
+    day = parse_date(obj["date"], "date")
+    if not isinstance(obj.get("count"), int | float):
+        raise validation_error("count", "Ugyldig antall.")
+    if is_locked(st, ref_id(obj, "employee"), day):
+        raise ApiProblem(409, 10000, MSG_LOCKED, "Locked")
+    key = (ref_id(obj, "employee"), obj["date"], ref_id(obj, "salaryType"))
+    for s in st.store.all("salaryTypeSpecification"):
+        if s["id"] != own_id and (ref_id(s, "employee"), s["date"], ref_id(s, "salaryType")) == key:
+            raise ApiProblem(
+                409,
+                7000,
+                "Det finnes allerede en spesifikasjon for denne lønnsarten på denne dagen.",
+                "Only one entry per employee/date/SalaryType",
+            )
+
+
+@bp.get("/timesheet/salaryTypeSpecification")
+def spec_list() -> Any:
+    """Salary type specifications in [dateFrom, dateTo)."""
+    st = state()
+    _salary_module()
+    date_from, date_to = arg_date("dateFrom"), arg_date("dateTo")
+    emp = arg_int("employeeId")
+    out = []
+    for s in st.all("salaryTypeSpecification"):
+        day = dt.date.fromisoformat(s["date"])
+        if (date_from and day < date_from) or (date_to and day >= date_to):
+            continue
+        if emp is not None and ref_id(s, "employee") != emp:
+            continue
+        out.append(s)
+    return list_response("salaryTypeSpecification", out)
+
+
+@bp.post("/timesheet/salaryTypeSpecification")
+def spec_create() -> Any:
+    """Create one (one per employee/date/salary type)."""
+    st = state()
+    _salary_module()
+    data = body_object()
+    with st.lock:
+        obj = ingest(st, "salaryTypeSpecification", data)
+        _check_spec(st, obj, None)
+        created = st.insert("salaryTypeSpecification", obj)
+    return value_response("salaryTypeSpecification", created, 201)
+
+
+@bp.get("/timesheet/salaryTypeSpecification/<int:obj_id>")
+def spec_get(obj_id: int) -> Any:
+    """One specification."""
+    _salary_module()
+    obj = state().store.get("salaryTypeSpecification", obj_id)
+    if obj is None:
+        raise not_found()
+    return value_response("salaryTypeSpecification", obj)
+
+
+@bp.put("/timesheet/salaryTypeSpecification/<int:obj_id>")
+def spec_update(obj_id: int) -> Any:
+    """Versioned update."""
+    st = state()
+    _salary_module()
+    data = body_object()
+    with st.lock:
+        obj = st.store.get("salaryTypeSpecification", obj_id)
+        if obj is None:
+            raise not_found()
+        check_version(obj, data.get("version"))
+        changes = ingest(st, "salaryTypeSpecification", data)
+        _check_spec(st, {**obj, **changes}, obj_id)
+        updated = st.modify("salaryTypeSpecification", obj_id, changes)
+    return value_response("salaryTypeSpecification", updated)
+
+
+@bp.delete("/timesheet/salaryTypeSpecification/<int:obj_id>")
+def spec_delete(obj_id: int) -> Any:
+    """Delete a specification."""
+    st = state()
+    _salary_module()
+    with st.lock:
+        obj = st.store.get("salaryTypeSpecification", obj_id)
+        if obj is None:
+            raise not_found()
+        if is_locked(st, ref_id(obj, "employee"), dt.date.fromisoformat(obj["date"])):
+            raise ApiProblem(409, 10000, MSG_LOCKED, "Locked")
+        st.remove("salaryTypeSpecification", obj_id)
+    return no_content()
+
+
+# -- salary transactions ---------------------------------------------------------------------
+
+
+def _employment_problem(st: Any, emp_id: int, day: dt.date, i: int) -> ApiProblem | None:
+    """Payroll needs an employment covering the date, linked to a division."""
+    emp = st.store.get("employee", emp_id)
+    covering = []
+    for n, ref in enumerate(emp.get("employments", [])):
+        e = st.store.get("employment", ref["id"])
+        if not e:
+            continue
+        start = dt.date.fromisoformat(e["startDate"])
+        end = dt.date.fromisoformat(e["endDate"]) if e.get("endDate") else None
+        if start <= day and (end is None or end >= day):
+            covering.append((n, e))
+    if not covering:
+        return ApiProblem(
+            422,
+            18000,
+            "Validering feilet.",
+            "VALIDATION_ERROR",
+            [
+                {
+                    "field": "employments",
+                    "path": f"payslips[{i}].employee.employments",
+                    "message": "Den ansatte har ikke et arbeidsforhold i perioden.",
+                    "rootId": emp_id,
+                }
+            ],
+        )
+    for n, e in covering:
+        if not e.get("division"):
+            return ApiProblem(
+                422,
+                18000,
+                "Validering feilet.",
+                "VALIDATION_ERROR",
+                [
+                    {
+                        "field": "employments.division.name",
+                        "path": f"employments[{n}].division.name",
+                        "message": "Feltet kan ikke være tomt.",
+                        "rootId": emp_id,
+                    }
+                ],
+            )
+    return None
+
+
+@bp.post("/salary/transaction")
+def salary_transaction_create() -> Any:
+    """Book a payroll transaction with payslips immediately (no draft)."""
+    st = state()
+    _salary_module()
+    data = body_object()
+    with st.lock:
+        required_fields(st, "salaryTransaction", data)
+        year, month = int(data["year"]), int(data["month"])
+        if not 1 <= month <= 12:
+            raise validation_error("month", "Ugyldig måned.")
+        day = (
+            parse_date(data["date"], "date")
+            if data.get("date")
+            else dt.date(year, month, calendar.monthrange(year, month)[1])
+        )
+        payslips = data.get("payslips") or []
+        if not payslips:
+            raise validation_error("payslips", "Feltet må fylles ut.")
+        planned = []
+        for i, slip in enumerate(payslips):
+            required_fields(st, "payslip", slip, f"payslips[{i}].")
+            p = ingest(st, "payslip", slip, f"payslips[{i}].")
+            problem = _employment_problem(st, ref_id(p, "employee"), day, i)
+            if problem:
+                raise problem
+            specs = []
+            for j, spec in enumerate(slip.get("specifications") or []):
+                prefix = f"payslips[{i}].specifications[{j}]."
+                required_fields(st, "salarySpecification", spec, prefix)
+                s = ingest(st, "salarySpecification", spec, prefix)
+                s.setdefault("amount", round(float(s["rate"]) * float(s["count"]), 2))
+                s.setdefault("year", year)
+                s.setdefault("month", month)
+                s["employee"] = p["employee"]
+                specs.append(s)
+            planned.append((p, specs))
+        tx = st.insert(
+            "salaryTransaction",
+            {
+                "date": day.isoformat(),
+                "year": year,
+                "month": month,
+                "isHistorical": bool(data.get("isHistorical", False)),
+                "paySlipsAvailableDate": data.get("paySlipsAvailableDate"),
+                "payslips": [],
+            },
+        )
+        numbers = [p.get("number", 0) for p in st.store.all("payslip")]
+        next_number = max(numbers, default=0) + 1
+        for p, specs in planned:
+            gross = round(sum(float(s["amount"]) for s in specs), 2)
+            slip = st.insert(
+                "payslip",
+                {
+                    **p,
+                    "transaction": {"id": tx["id"]},
+                    "date": day.isoformat(),
+                    "year": year,
+                    "month": month,
+                    "specifications": [],
+                    "grossAmount": gross,
+                    "amount": gross,
+                    "vacationAllowanceAmount": 0.0,
+                    "number": next_number,
+                },
+            )
+            next_number += 1
+            slip["specifications"] = [
+                {"id": st.insert("salarySpecification", {**s, "payslip": {"id": slip["id"]}})["id"]}
+                for s in specs
+            ]
+            tx["payslips"].append({"id": slip["id"]})
+    return value_response("salaryTransaction", tx, 201)
+
+
+@bp.get("/salary/transaction/<int:obj_id>")
+def salary_transaction_get(obj_id: int) -> Any:
+    """One salary transaction."""
+    _salary_module()
+    obj = state().store.get("salaryTransaction", obj_id)
+    if obj is None:
+        raise not_found()
+    return value_response("salaryTransaction", obj)
+
+
+@bp.delete("/salary/transaction/<int:obj_id>")
+def salary_transaction_delete(obj_id: int) -> Any:
+    """Delete a transaction with its payslips."""
+    st = state()
+    _salary_module()
+    with st.lock:
+        tx = st.store.get("salaryTransaction", obj_id)
+        if tx is None:
+            raise not_found()
+        for ref in tx.get("payslips", []):
+            slip = st.store.get("payslip", ref["id"])
+            for sref in (slip or {}).get("specifications", []):
+                st.store.remove("salarySpecification", sref["id"])
+            st.store.remove("payslip", ref["id"])
+        st.store.remove("salaryTransaction", obj_id)
+    return no_content()
+
+
+@bp.get("/salary/payslip")
+def payslip_list() -> Any:
+    """Payslips by transaction, employee and year/month ranges (To exclusive)."""
+    st = state()
+    _salary_module()
+    ids, emps, txs = arg_ids("id"), arg_ids("employeeId"), arg_ids("wageTransactionId")
+    year_from, year_to = arg_int("yearFrom"), arg_int("yearTo")
+    month_from, month_to = arg_int("monthFrom"), arg_int("monthTo")
+    out = [
+        p
+        for p in st.all("payslip")
+        if (ids is None or p["id"] in ids)
+        and (emps is None or ref_id(p, "employee") in emps)
+        and (txs is None or ref_id(p, "transaction") in txs)
+        and (year_from is None or p["year"] >= year_from)
+        and (year_to is None or p["year"] < year_to)
+        and (month_from is None or p["month"] >= month_from)
+        and (month_to is None or p["month"] < month_to)
+    ]
+    return list_response("payslip", out)
+
+
+@bp.get("/salary/payslip/<int:obj_id>")
+def payslip_get(obj_id: int) -> Any:
+    """One payslip."""
+    _salary_module()
+    obj = state().store.get("payslip", obj_id)
+    if obj is None:
+        raise not_found()
+    return value_response("payslip", obj)
