@@ -36,7 +36,7 @@ def update_user(
     is_enabled: bool,
     employee_id: int | None = None,
 ) -> None:
-    """Change a user's name, role, access or Tripletex employee; admins cannot lock themselves out."""
+    """Change name, role, access or Tripletex employee; admins cannot lock themselves out."""
     if role not in ROLES:
         raise UserError(_("Ugyldig rolle."), "role")
     if user.id == actor.id and (role != "admin" or not is_enabled):
