@@ -88,14 +88,15 @@ class AppWorker(Worker):
 
     app: Flask
 
-    def perform_job(self, job, queue):
+    def perform_job(self, job, queue, *args, **kwargs):
+        # RQ 3.0 passes the execution as a third argument.
         with self.app.app_context():
             from tipro.extensions import db
 
             # A forked work-horse must not reuse the parent's pooled connections.
             db.engine.dispose(close=False)
             try:
-                return super().perform_job(job, queue)
+                return super().perform_job(job, queue, *args, **kwargs)
             finally:
                 db.session.remove()
 

@@ -1,0 +1,143 @@
+"""Settings ("Innstillinger": connect Tripletex) and the sync page."""
+
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from tipro.admin import bp
+from tipro.admin import tripletex_services as services
+from tipro.admin.tripletex_forms import ConfirmForm, SyncForm, TokenForm
+from tipro.admin.tripletex_text import (
+    DATA_TYPE_LABELS,
+    RUN_MODES,
+    RUN_STATUS,
+    connect_error_message,
+    missing_access_text,
+    webhook_text,
+)
+from tipro.extensions import db
+from tipro.security import role_required
+from tipro.sync_jobs import active_run, request_sync, settings
+from tipro.tripletex.connection import ConnectError, connect, connection_row, disconnect
+
+
+def _settings_page(form: TokenForm, status: int = 200, result=None):
+    company = current_user.company
+    row = connection_row(db.session, company.id)
+    return (
+        render_template(
+            "admin/tripletex_settings.html",
+            company=company,
+            row=row,
+            form=form,
+            disconnect_form=ConfirmForm(),
+            missing_text=missing_access_text(row.missing_access if row else None),
+            webhook_text=webhook_text(row.webhook_status, row.webhook_error) if row else None,
+            api_url=current_app.config["TRIPLETEX_API_URL"],
+            result=result,
+        ),
+        status,
+    )
+
+
+@bp.get("/innstillinger", endpoint="settings")
+@role_required("admin")
+def settings_page():
+    return _settings_page(TokenForm())
+
+
+@bp.post("/innstillinger/tripletex")
+@role_required("admin")
+def tripletex_connect():
+    form = TokenForm()
+    if not form.validate_on_submit():
+        return _settings_page(form, 400)
+    try:
+        result = connect(db.session, current_user.company, form.employee_token.data, settings())
+    except ConnectError as error:
+        db.session.rollback()
+        form.employee_token.errors = [connect_error_message(error)]
+        return _settings_page(form, 422)
+    request_sync(current_user.company_id, full=True, trigger="connect")
+    flash(
+        _(
+            "Koblet til %(company)s som %(user)s. Full synkronisering er startet.",
+            company=result.tripletex_company_name,
+            user=result.user_name,
+        )
+    )
+    return redirect(url_for("admin.sync"))
+
+
+@bp.post("/innstillinger/tripletex/koble-fra")
+@role_required("admin")
+def tripletex_disconnect():
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        disconnect(db.session, current_user.company, settings())
+        flash(_("TiPro er koblet fra Tripletex. Data som er hentet, beholdes."))
+    return redirect(url_for("admin.settings"))
+
+
+def _status_context():
+    company = current_user.company
+    runs = services.latest_runs(company.id)
+    current = runs[0] if runs else None
+    return {
+        "company": company,
+        "run": current,
+        "active": services.run_is_active(current),
+        "steps": services.last_steps(company.id),
+        "labels": DATA_TYPE_LABELS,
+        "run_status": RUN_STATUS,
+        "run_modes": RUN_MODES,
+    }
+
+
+@bp.get("/synkronisering")
+@role_required("admin")
+def sync():
+    company = current_user.company
+    return render_template(
+        "admin/tripletex_sync.html",
+        form=SyncForm(),
+        invite_form=ConfirmForm(),
+        uninvited=services.uninvited_employees(company.id),
+        **_status_context(),
+    )
+
+
+@bp.get("/synkronisering/status")
+@role_required("admin")
+def sync_status():
+    return render_template("admin/_sync_status.html", **_status_context())
+
+
+@bp.post("/synkronisering")
+@role_required("admin")
+def sync_now():
+    form = SyncForm()
+    company = current_user.company
+    if form.validate_on_submit():
+        if company.tripletex_status == "not_connected":
+            flash(_("Koble til Tripletex under Innstillinger først."))
+            return redirect(url_for("admin.settings"))
+        already = active_run(company.id) is not None
+        db.session.commit()
+        request_sync(company.id, full=bool(form.full.data), trigger="manual")
+        if already:
+            flash(_("En synkronisering pågår allerede."))
+    if request.headers.get("HX-Request"):
+        return render_template("admin/_sync_status.html", **_status_context())
+    return redirect(url_for("admin.sync"))
+
+
+@bp.post("/synkronisering/inviter")
+@role_required("admin")
+def invite_employees():
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        ids = [int(v) for v in request.form.getlist("employee_id") if v.isdigit()]
+        created = services.invite_employees(current_user.company, ids, current_user)
+        flash(_("%(count)d brukere er opprettet.", count=len(created)))
+    return redirect(url_for("admin.sync"))

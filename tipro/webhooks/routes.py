@@ -1,0 +1,38 @@
+from flask import jsonify, request
+from sqlalchemy import select
+
+from tipro.extensions import csrf, db
+from tipro.models.sync import TripletexConnection
+from tipro.security import public
+from tipro.sync_jobs import record_webhook
+from tipro.tripletex.connection import WEBHOOK_HEADER, verify_webhook_secret
+from tipro.tripletex.sync import WEBHOOK_SUBJECTS
+from tipro.webhooks import bp
+
+
+@bp.post("/webhooks/tripletex/<key>")
+@public
+@csrf.exempt
+def tripletex(key: str):
+    """A Tripletex event delivery; the body only names what to refresh."""
+    row = db.session.scalar(
+        select(TripletexConnection).where(TripletexConnection.webhook_key == key[:64])
+    )
+    if row is None:
+        return jsonify({"error": "not found"}), 404
+    if not verify_webhook_secret(row, request.headers.get(WEBHOOK_HEADER)):
+        return jsonify({"error": "unauthorized"}), 401
+    payload = request.get_json(silent=True)
+    event = payload.get("event") if isinstance(payload, dict) else None
+    object_id = payload.get("id") if isinstance(payload, dict) else None
+    subject, _, verb = (event or "").partition(".")
+    if (
+        subject not in WEBHOOK_SUBJECTS
+        or verb not in ("create", "update", "delete")
+        or not isinstance(object_id, int)
+        or isinstance(object_id, bool)
+        or object_id <= 0
+    ):
+        return jsonify({"error": "bad request"}), 400
+    record_webhook(row.company_id, WEBHOOK_SUBJECTS[subject], object_id, event)
+    return jsonify({"ok": True}), 200
