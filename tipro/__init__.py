@@ -71,8 +71,12 @@ def _init_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from tipro.admin import bp as admin_bp
     from tipro.auth import bp as auth_bp
+    from tipro.entries import bp as entries_bp
     from tipro.main import bp as main_bp
+    from tipro.webhooks import bp as webhooks_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(main_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(entries_bp)
+    app.register_blueprint(webhooks_bp)

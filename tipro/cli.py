@@ -128,8 +128,43 @@ def user_set_password(email: str, password: str | None) -> None:
         click.echo(f"Passord: {password}")
 
 
+@cli.group("entries")
+def entries_group() -> None:
+    """Timeføringer."""
+
+
+@entries_group.command("import")
+@click.option("--company", "company_name", required=True, help="Firmanavn.")
+@click.option("--as", "actor_email", default=None, help="Administrator som står som importør.")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@with_appcontext
+def entries_import(company_name: str, actor_email: str | None, file: str) -> None:
+    """Importer timer fra CSV eller XLSX: alt eller ingenting, aldri dobbelt."""
+    from pathlib import Path
+
+    from tipro.auth.services import find_company
+    from tipro.entries.importer import find_actor, format_result, import_file
+    from tipro.errors import UserError
+
+    try:
+        company = find_company(company_name)
+        result = import_file(company, Path(file), actor=find_actor(company, actor_email))
+    except UserError as error:
+        _fail(error.message)
+    for line in format_result(result):
+        click.echo(line, err=not result.ok)
+    if not result.ok:
+        sys.exit(1)
+
+
 def _register_optional_commands() -> None:
     """Commands from feature packages (registered here so `tipro --help` lists them)."""
+    from tipro.demo import demo_command
+    from tipro.sync_cli import sync_command, tripletex_group
+
+    cli.add_command(tripletex_group)
+    cli.add_command(sync_command)
+    cli.add_command(demo_command)
     try:
         from tipro.sandbox.cli import sandbox_command
     except ImportError:  # the sandbox package is optional for a slim install

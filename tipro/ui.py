@@ -15,11 +15,13 @@ OSLO = ZoneInfo("Europe/Oslo")
 NAV_ITEMS: list[tuple[str, object, str]] = [
     ("main.index", _l("I dag"), "employee"),
     ("entries.week", _l("Uke"), "employee"),
+    ("entries.absence_page", _l("Fravær"), "employee"),
     ("approvals.index", _l("Godkjenning"), "approver"),
     ("reports.index", _l("Rapporter"), "approver"),
     ("admin.settings", _l("Innstillinger"), "admin"),
     ("admin.sync", _l("Synkronisering"), "admin"),
     ("admin.transfers", _l("Overføringer"), "admin"),
+    ("admin.supplement_types", _l("Tillegg og felt"), "admin"),
     ("admin.users", _l("Brukere"), "admin"),
 ]
 

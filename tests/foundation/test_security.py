@@ -6,7 +6,13 @@ import pytest
 
 from tipro.security import CONTENT_SECURITY_POLICY
 
-PUBLIC_ENDPOINTS = {"auth.login", "auth.set_language", "main.healthz", "static"}
+PUBLIC_ENDPOINTS = {
+    "auth.login",
+    "auth.set_language",
+    "main.healthz",
+    "static",
+    "webhooks.tripletex",
+}
 
 
 def _routes(app):
@@ -86,7 +92,60 @@ def _other_user(make_user, company):
     return make_user(company, role="employee")
 
 
-ID_ARGUMENT_OBJECTS = {"user_id": _other_user}
+def _other_entry(db, make_user, company):
+    import uuid
+    from datetime import date
+    from decimal import Decimal
+
+    from tipro.models import TimeEntry
+
+    owner = make_user(company, role="employee")
+    entry = TimeEntry(
+        company_id=company.id,
+        uuid=str(uuid.uuid4()),
+        user_id=owner.id,
+        date=date(2026, 11, 2),
+        hours=Decimal("7.5"),
+    )
+    db.session.add(entry)
+    db.session.commit()
+    return entry
+
+
+def _other_supplement_type(db, company):
+    from tipro.models import SupplementType
+
+    row = SupplementType(company_id=company.id, name="Overtid 50 %", unit="hours")
+    db.session.add(row)
+    db.session.commit()
+    return row
+
+
+def _other_absence_type(db, company):
+    from tipro.models import AbsenceType
+
+    row = AbsenceType(company_id=company.id, name="Ferie", code="ferie")
+    db.session.add(row)
+    db.session.commit()
+    return row
+
+
+def _other_custom_field(db, company):
+    from tipro.models import CustomField
+
+    row = CustomField(company_id=company.id, key="maskin", label="Maskin", field_type="text")
+    db.session.add(row)
+    db.session.commit()
+    return row
+
+
+ID_ARGUMENT_OBJECTS = {
+    "user_id": _other_user,
+    "entry_id": _other_entry,
+    "supplement_type_id": _other_supplement_type,
+    "absence_type_id": _other_absence_type,
+    "custom_field_id": _other_custom_field,
+}
 
 
 def test_every_id_route_has_an_isolation_case(app):

@@ -1,4 +1,4 @@
-from flask import jsonify, render_template
+from flask import jsonify
 
 from tipro import __version__
 from tipro.main import bp, services
@@ -7,7 +7,9 @@ from tipro.security import public
 
 @bp.get("/")
 def index():
-    return render_template("main/index.html")
+    from tipro.entries.routes import today_page  # the start page is today's hours
+
+    return today_page()
 
 
 @bp.get("/healthz")

@@ -2,6 +2,14 @@
 
 from tipro.models.audit import AuditEvent
 from tipro.models.base import CompanyScoped, TripletexSynced, utcnow
+from tipro.models.extras import (
+    AbsenceType,
+    CustomField,
+    CustomFieldValue,
+    EntryAbsence,
+    EntrySupplement,
+    SupplementType,
+)
 from tipro.models.master import (
     Activity,
     Customer,
@@ -23,9 +31,23 @@ from tipro.models.people import (
     LoginFailure,
     User,
 )
+from tipro.models.sync import (
+    SyncCursor,
+    SyncPendingChange,
+    SyncRun,
+    SyncStep,
+    TripletexConnection,
+)
+from tipro.models.work import TimeEntry, Timer, WeekSubmission
 
 __all__ = [
     "LANGUAGES",
+    "AbsenceType",
+    "CustomField",
+    "CustomFieldValue",
+    "EntryAbsence",
+    "EntrySupplement",
+    "SupplementType",
     "ROLES",
     "Activity",
     "AuditEvent",
@@ -42,8 +64,16 @@ __all__ = [
     "ProjectActivity",
     "ProjectParticipant",
     "SalaryType",
+    "SyncCursor",
+    "SyncPendingChange",
+    "SyncRun",
+    "SyncStep",
+    "TimeEntry",
+    "Timer",
+    "TripletexConnection",
     "TripletexSynced",
     "User",
     "VatType",
+    "WeekSubmission",
     "utcnow",
 ]

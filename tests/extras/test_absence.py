@@ -1,0 +1,140 @@
+"""Absence: registered on the absence type's activity, every working day, never twice."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import func, select
+
+from tipro.entries import extras
+from tipro.entries.services import EntryInput, EntryValidationError, save_entry
+from tipro.models import AbsenceType, EntryAbsence, TimeEntry
+from tipro.ui import today_in_oslo
+
+
+@pytest.fixture
+def holiday_type(db, world):
+    row = AbsenceType(
+        company_id=world.company.id, name="Ferie", code="ferie", activity_id=world.holiday.id
+    )
+    db.session.add(row)
+    db.session.commit()
+    return row
+
+
+def last_monday():
+    today = today_in_oslo()
+    return today - timedelta(days=today.weekday() + 7)
+
+
+def test_register_absence_over_a_week_skips_weekend_and_never_duplicates(
+    client, login, db, world, holiday_type
+):
+    login(world.user)
+    monday = last_monday()
+    data = {
+        "absence_type_id": str(holiday_type.id),
+        "date": monday.isoformat(),
+        "end_date": (monday + timedelta(days=6)).isoformat(),
+        "hours": "",
+        "comment": "Høstferie",
+    }
+    response = client.post("/fravaer", data=data)
+    assert response.status_code == 303, response.get_data(as_text=True)
+    entries = list(db.session.scalars(select(TimeEntry).order_by(TimeEntry.date)))
+    assert [e.date.weekday() for e in entries] == [0, 1, 2, 3, 4]
+    assert all(e.kind == "absence" and e.activity_id == world.holiday.id for e in entries)
+    assert all(e.project_id is None and e.hours == Decimal("7.50") for e in entries)
+    links = list(db.session.scalars(select(EntryAbsence)))
+    assert {link.absence_type_id for link in links} == {holiday_type.id} and len(links) == 5
+    assert extras.describe_extras(entries[0]) == [("Fravær", "Ferie")]
+    # Sending the same registration again updates the same days.
+    assert client.post("/fravaer", data={**data, "hours": "4"}).status_code == 303
+    assert db.session.scalar(select(func.count(TimeEntry.id))) == 5
+    assert db.session.scalar(select(func.sum(TimeEntry.hours))) == Decimal("20.00")
+    page = client.get("/fravaer").get_data(as_text=True)
+    assert "Høstferie" in page and "Ferie" in page
+
+
+@pytest.mark.parametrize(
+    "change,field,message",
+    [
+        ({"absence_type_id": ""}, "absence_type_id", "Velg en fraværstype."),
+        ({"date": "i går"}, "date", "Ugyldig dato"),
+        ({"end_date": "2001-01-01"}, "end_date", "Til-dato kan ikke være før fra-dato."),
+        ({"hours": "25"}, "form", "Høyst 24 timer"),
+    ],
+)
+def test_absence_errors_are_422_and_store_nothing(
+    client, login, db, world, holiday_type, change, field, message
+):
+    login(world.user)
+    monday = last_monday()
+    data = {
+        "absence_type_id": str(holiday_type.id),
+        "date": monday.isoformat(),
+        "end_date": "",
+        "hours": "",
+        "comment": "",
+        **change,
+    }
+    response = client.post("/fravaer", data=data)
+    assert response.status_code == 422
+    body = response.get_data(as_text=True)
+    assert message in body
+    if field != "form":
+        assert f'id="err-{field}"' in body
+    assert db.session.scalar(select(func.count(TimeEntry.id))) == 0
+
+
+def test_absence_type_of_another_company_is_refused(
+    client, login, db, world, make_world, holiday_type
+):
+    other = make_world()
+    theirs = AbsenceType(
+        company_id=other.company.id, name="Ferie", code="ferie", activity_id=other.holiday.id
+    )
+    db.session.add(theirs)
+    db.session.commit()
+    login(world.user)
+    response = client.post(
+        "/fravaer", data={"absence_type_id": str(theirs.id), "date": last_monday().isoformat()}
+    )
+    assert response.status_code == 422 and "Velg en fraværstype." in response.get_data(as_text=True)
+
+
+def test_absence_rules_in_the_service(db, world, holiday_type):
+    base = {"date": last_monday(), "hours": "7,5", "kind": "absence"}
+    with pytest.raises(EntryValidationError) as caught:
+        save_entry(
+            world.user,
+            EntryInput(
+                **base,
+                activity_id=world.work.id,
+                extras={"x_absence_type": str(holiday_type.id)},
+            ),
+        )
+    assert caught.value.errors == {"activity_id": "Fravær føres på fraværstypens aktivitet."}
+    with pytest.raises(EntryValidationError) as caught:
+        save_entry(world.user, EntryInput(**base, activity_id=world.holiday.id))
+    assert caught.value.errors == {"x_absence_type": "Velg en fraværstype."}
+    # Editing an absence entry in the general form keeps it absence.
+    entry = save_entry(
+        world.user,
+        EntryInput(
+            **base, activity_id=world.holiday.id, extras={"x_absence_type": str(holiday_type.id)}
+        ),
+    )
+    assert extras.stored_form_values(entry) == {
+        "kind": "absence",
+        "x_absence_type": str(holiday_type.id),
+    }
+    assert entry.kind == "absence"
+
+
+def test_absence_page_without_types_says_so(client, login, world):
+    login(world.user)
+    body = client.get("/fravaer").get_data(as_text=True)
+    assert "ikke satt opp fraværstyper" in body

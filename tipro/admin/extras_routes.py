@@ -1,0 +1,228 @@
+"""Admin pages: supplement types, absence types and custom fields."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from tipro.admin import bp
+from tipro.admin import extras_services as services
+from tipro.admin.extras_forms import (
+    ABSENCE_CODE_LABELS,
+    FIELD_TYPE_LABELS,
+    PER_LABELS,
+    UNIT_LABELS,
+    AbsenceTypeForm,
+    CustomFieldForm,
+    SupplementTypeForm,
+    id_choices,
+)
+from tipro.errors import UserError
+from tipro.models import AbsenceType, CustomField, SupplementType
+from tipro.security import role_required
+from tipro.tenancy import get_or_404
+
+LABELS = {
+    "unit_labels": UNIT_LABELS,
+    "per_labels": PER_LABELS,
+    "absence_code_labels": ABSENCE_CODE_LABELS,
+    "field_type_labels": FIELD_TYPE_LABELS,
+}
+
+
+def _values(form) -> dict:
+    return {name: f.data for name, f in form._fields.items() if name != "csrf_token"}
+
+
+def _save(form, save, row=None):
+    """Validate and save; on a rule broken, the message goes next to its field."""
+    if not form.validate_on_submit():
+        return None
+    try:
+        return save(current_user, _values(form), row)
+    except UserError as error:
+        target = getattr(form, error.field or "", None) or next(iter(form))
+        target.errors = [*target.errors, error.message]
+        return None
+
+
+# Supplement types ---------------------------------------------------------------------------
+
+
+def _supplement_form(row: SupplementType | None = None) -> SupplementTypeForm:
+    form = SupplementTypeForm(obj=row)
+    company_id = current_user.company_id
+    form.salary_type_id.choices = id_choices(
+        services.salary_type_choices(company_id), lambda s: f"{s.number or ''} {s.name}".strip()
+    )
+    form.product_id.choices = id_choices(
+        services.product_choices(company_id), lambda p: f"{p.number or ''} {p.name}".strip()
+    )
+    return form
+
+
+def _supplement_page(form, row=None, status=200):
+    return render_template(
+        "admin/extras_supplement_types.html",
+        rows=services.supplement_types(),
+        form=form,
+        editing=row,
+        **LABELS,
+    ), status
+
+
+@bp.get("/tillegg")
+@role_required("admin")
+def supplement_types():
+    return _supplement_page(_supplement_form())
+
+
+@bp.post("/tillegg")
+@role_required("admin")
+def create_supplement_type():
+    form = _supplement_form()
+    row = _save(form, services.save_supplement_type)
+    if row is None:
+        return _supplement_page(form, status=422)
+    flash(_("Tillegget «%(name)s» er opprettet.", name=row.name))
+    return redirect(url_for("admin.supplement_types"))
+
+
+@bp.route("/tillegg/<int:supplement_type_id>", methods=["GET", "POST"])
+@role_required("admin")
+def supplement_type_detail(supplement_type_id: int):
+    row = get_or_404(SupplementType, supplement_type_id)
+    form = _supplement_form(row)
+    if form.is_submitted():
+        if _save(form, services.save_supplement_type, row) is None:
+            return _supplement_page(form, row, status=422)
+        flash(_("Endringene er lagret."))
+        return redirect(url_for("admin.supplement_types"))
+    return _supplement_page(form, row)
+
+
+@bp.post("/tillegg/standardtyper")
+@role_required("admin")
+def create_default_types():
+    supplements, absence = services.create_default_types(current_user)
+    flash(
+        _(
+            "Opprettet %(s)d tilleggstyper og %(a)d fraværstyper.",
+            s=supplements,
+            a=absence,
+        )
+    )
+    return redirect(url_for("admin.supplement_types"))
+
+
+# Absence types ------------------------------------------------------------------------------
+
+
+def _absence_form(row: AbsenceType | None = None) -> AbsenceTypeForm:
+    form = AbsenceTypeForm(obj=row)
+    company_id = current_user.company_id
+    form.activity_id.choices = id_choices(
+        services.activity_choices(company_id),
+        lambda a: f"{a.number or ''} {a.name}".strip(),
+        empty=_("— Velg aktivitet —"),
+    )
+    form.salary_type_id.choices = id_choices(
+        services.salary_type_choices(company_id), lambda s: f"{s.number or ''} {s.name}".strip()
+    )
+    return form
+
+
+def _absence_page(form, row=None, status=200):
+    return render_template(
+        "admin/extras_absence_types.html",
+        rows=services.absence_types(),
+        form=form,
+        editing=row,
+        **LABELS,
+    ), status
+
+
+@bp.get("/fravaerstyper")
+@role_required("admin")
+def absence_types():
+    return _absence_page(_absence_form())
+
+
+@bp.post("/fravaerstyper")
+@role_required("admin")
+def create_absence_type():
+    form = _absence_form()
+    row = _save(form, services.save_absence_type)
+    if row is None:
+        return _absence_page(form, status=422)
+    flash(_("Fraværstypen «%(name)s» er opprettet.", name=row.name))
+    return redirect(url_for("admin.absence_types"))
+
+
+@bp.route("/fravaerstyper/<int:absence_type_id>", methods=["GET", "POST"])
+@role_required("admin")
+def absence_type_detail(absence_type_id: int):
+    row = get_or_404(AbsenceType, absence_type_id)
+    form = _absence_form(row)
+    if form.is_submitted():
+        if _save(form, services.save_absence_type, row) is None:
+            return _absence_page(form, row, status=422)
+        flash(_("Endringene er lagret."))
+        return redirect(url_for("admin.absence_types"))
+    return _absence_page(form, row)
+
+
+# Custom fields ------------------------------------------------------------------------------
+
+
+def _custom_field_form(row: CustomField | None = None) -> CustomFieldForm:
+    form = CustomFieldForm(obj=row)
+    if row is not None and not form.is_submitted():
+        form.choices.data = "\n".join(row.choices or [])
+    form.project_id.choices = id_choices(
+        services.project_choices(current_user.company_id),
+        lambda p: p.display_name,
+        empty=_("Alle føringer"),
+    )
+    return form
+
+
+def _custom_field_page(form, row=None, status=200):
+    return render_template(
+        "admin/extras_custom_fields.html",
+        rows=services.custom_fields(),
+        form=form,
+        editing=row,
+        **LABELS,
+    ), status
+
+
+@bp.get("/egne-felt")
+@role_required("admin")
+def custom_fields():
+    return _custom_field_page(_custom_field_form())
+
+
+@bp.post("/egne-felt")
+@role_required("admin")
+def create_custom_field():
+    form = _custom_field_form()
+    row = _save(form, services.save_custom_field)
+    if row is None:
+        return _custom_field_page(form, status=422)
+    flash(_("Feltet «%(label)s» er opprettet.", label=row.label))
+    return redirect(url_for("admin.custom_fields"))
+
+
+@bp.route("/egne-felt/<int:custom_field_id>", methods=["GET", "POST"])
+@role_required("admin")
+def custom_field_detail(custom_field_id: int):
+    row = get_or_404(CustomField, custom_field_id)
+    form = _custom_field_form(row)
+    if form.is_submitted():
+        if _save(form, services.save_custom_field, row) is None:
+            return _custom_field_page(form, row, status=422)
+        flash(_("Endringene er lagret."))
+        return redirect(url_for("admin.custom_fields"))
+    return _custom_field_page(form, row)

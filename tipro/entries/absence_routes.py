@@ -1,0 +1,66 @@
+"""Absence registration, and the extras fragment of the entry form."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from tipro.entries import absence, bp, extras
+from tipro.errors import UserError
+from tipro.ui import today_in_oslo
+
+ABSENCE_FIELDS = ("absence_type_id", "date", "end_date", "hours", "comment")
+
+
+def _absence_context(values: dict, errors: dict) -> dict:
+    today = today_in_oslo()
+    start = date(today.year - 1, 1, 1)
+    return {
+        "values": values,
+        "errors": errors,
+        "absence_types": extras.active_absence_types(current_user.company_id),
+        "normal_day": absence.normal_day(current_user),
+        "entries": absence.absence_entries(current_user, start, today + timedelta(days=366)),
+    }
+
+
+@bp.get("/fravaer")
+def absence_page():
+    values = {"date": request.args.get("dato") or today_in_oslo().isoformat()}
+    return render_template("entries/absence.html", **_absence_context(values, {}))
+
+
+@bp.post("/fravaer")
+def register_absence():
+    values = {name: (request.form.get(name) or "").strip() for name in ABSENCE_FIELDS}
+    try:
+        entries = absence.register_absence(
+            current_user,
+            absence_type_id=values["absence_type_id"],
+            start=values["date"],
+            end=values["end_date"],
+            hours=values["hours"],
+            comment=values["comment"],
+        )
+    except UserError as error:
+        errors = getattr(error, "errors", None) or {error.field or "form": error.message}
+        if "x_absence_type" in errors:
+            errors["absence_type_id"] = errors.pop("x_absence_type")
+        status = getattr(error, "status", 422)
+        return render_template("entries/absence.html", **_absence_context(values, errors)), status
+    flash(_("Fravær registrert for %(n)d dager.", n=len(entries)))
+    return redirect(url_for("entries.absence_page"), 303)
+
+
+@bp.get("/registreringer/ekstrafelt")
+def extras_fields():
+    """Fragment: the extras of the entry form for the chosen project (keeps typed values)."""
+    project_id = extras._parse_int(request.args.get("project_id"))
+    return render_template(
+        "entries/_extras_fields.html",
+        form_extras=extras.extras_form_context(current_user.company_id, project_id),
+        errors={},
+    )

@@ -1,0 +1,472 @@
+"""Import hours from another system (CSV or XLSX): all rows or nothing, never twice.
+
+Every row goes through the same service as the form (`tipro.entries.services`), inside one
+transaction: a file with a bad row stores nothing and reports each bad row by line number.
+Each row's UUID is derived from the company and the row's content (plus how many identical
+rows came before it in the file), so importing the same file again finds its rows and adds
+nothing.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from tipro.entries import extras
+from tipro.entries import services as entry_services
+from tipro.errors import UserError
+from tipro.extensions import db
+from tipro.models import (
+    Activity,
+    Company,
+    CustomField,
+    Employee,
+    Project,
+    TimeEntry,
+    User,
+)
+from tipro.tenancy import company_scope
+
+MAX_ROWS = 20000
+MAX_BYTES = 20 * 1024 * 1024
+# Accepted column names (normalised: lower case, æøå kept, spaces/dashes → "_").
+COLUMNS = {
+    "employee_number": {
+        "ansattnummer",
+        "ansattnr",
+        "ansatt_nr",
+        "ansatt",
+        "employee_number",
+        "employee_no",
+        "employee",
+    },
+    "email": {"e_post", "epost", "e_postadresse", "email", "e_mail"},
+    "date": {"dato", "date", "dag"},
+    "project": {"prosjekt", "prosjektnummer", "prosjekt_nr", "project", "project_number"},
+    "activity": {"aktivitet", "aktivitetsnummer", "activity", "activity_number"},
+    "hours": {"timer", "antall_timer", "antall", "hours"},
+    "comment": {"kommentar", "beskrivelse", "comment", "description"},
+}
+_DOTTED_DATE = re.compile(r"^([0-9]{1,2})\.([0-9]{1,2})\.([0-9]{4})$")
+
+
+@dataclass
+class ImportResult:
+    imported: int = 0
+    unchanged: int = 0
+    errors: list[tuple[int, str]] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+@dataclass
+class SaveItem:
+    """One entry to save in a bulk save: where it came from, for whom, what, under which id."""
+
+    line: int
+    user: User
+    data: entry_services.EntryInput
+    uuid: str
+
+
+# ---------------------------------------------------------------- bulk save
+
+
+def save_many(
+    actor: User,
+    items: list[SaveItem],
+    *,
+    source: str,
+    skip_existing: bool = False,
+    check_only: bool = False,
+) -> ImportResult:
+    """Save all items in one transaction, or none: errors are collected per item's line.
+
+    Each item runs in a savepoint so the next ones see it (the day total counts earlier rows)
+    and a broken one leaves no trace; if any failed (or `check_only`), all is rolled back.
+    """
+    result = ImportResult()
+    token = extras.set_acting_user(actor)
+    try:
+        with company_scope(actor.company_id):
+            for item in items:
+                if skip_existing and entry_services.find_entry(item.uuid) is not None:
+                    result.unchanged += 1
+                    continue
+                savepoint = db.session.begin_nested()
+                try:
+                    entry_services._save_no_commit(
+                        actor,
+                        item.data,
+                        entry_uuid=item.uuid,
+                        for_user=item.user if item.user.id != actor.id else None,
+                        source=source,
+                    )
+                    savepoint.commit()
+                    result.imported += 1
+                except UserError as error:
+                    savepoint.rollback()
+                    messages = getattr(error, "errors", None) or {"form": error.message}
+                    for message in dict.fromkeys(messages.values()):
+                        result.errors.append((item.line, message))
+                except IntegrityError:
+                    savepoint.rollback()
+                    result.errors.append((item.line, _("Kolliderte med en annen registrering.")))
+            if result.errors or check_only:
+                db.session.rollback()
+                result.imported = 0
+            else:
+                db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+    finally:
+        extras.reset_acting_user(token)
+    return result
+
+
+# ---------------------------------------------------------------- reading files
+
+
+def normalise_header(text) -> str:
+    text = str(text or "").strip().lower().replace("\ufeff", "")
+    return re.sub(r"[\s\-./]+", "_", text).strip("_")
+
+
+def read_table(path: Path) -> list[tuple[int, list]]:
+    """(line number, cells) for every line of a CSV or XLSX file, the header included."""
+    if path.stat().st_size > MAX_BYTES:
+        raise UserError(_("Filen er for stor (høyst 20 MB)."), "file")
+    suffix = path.suffix.lower()
+    if suffix in (".xlsx", ".xlsm"):
+        return _read_xlsx(path)
+    if suffix in (".csv", ".txt", ""):
+        return _read_csv(path.read_bytes())
+    raise UserError(_("Ukjent filtype «%(suffix)s». Bruk CSV eller XLSX.", suffix=suffix), "file")
+
+
+def _read_csv(raw: bytes) -> list[tuple[int, list]]:
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        # Older Excel on Windows saves CSV as Windows-1252.
+        text = raw.decode("cp1252", errors="replace")
+    first = text.split("\n", 1)[0]
+    delimiter = max((";", ",", "\t"), key=first.count)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    rows = []
+    try:
+        for cells in reader:
+            rows.append((reader.line_num, cells))
+            if len(rows) > MAX_ROWS + 1:
+                raise UserError(_("Filen har for mange linjer (høyst %(n)d).", n=MAX_ROWS), "file")
+    except csv.Error as error:
+        raise UserError(
+            _("Linje %(n)d: kan ikke lese CSV (%(e)s).", n=reader.line_num, e=error), "file"
+        ) from None
+    return rows
+
+
+def _read_xlsx(path: Path) -> list[tuple[int, list]]:
+    from zipfile import BadZipFile
+
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=True)
+    except (BadZipFile, OSError, KeyError, ValueError):
+        raise UserError(_("Kan ikke lese XLSX-filen."), "file") from None
+    try:
+        sheet = workbook.worksheets[0]
+        rows = []
+        for number, cells in enumerate(sheet.iter_rows(values_only=True), start=1):
+            rows.append((number, list(cells)))
+            if len(rows) > MAX_ROWS + 1:
+                raise UserError(_("Filen har for mange linjer (høyst %(n)d).", n=MAX_ROWS), "file")
+        return rows
+    finally:
+        workbook.close()
+
+
+def _cell_text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        # XLSX numbers: 7.5 → "7.5", 1001.0 → "1001"
+        return format(Decimal(repr(value)).normalize(), "f")
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value).strip()
+
+
+def parse_import_date(text: str) -> date | None:
+    """'2026-11-24' or '24.11.2026' → date; None when neither."""
+    match = _DOTTED_DATE.match(text)
+    try:
+        if match:
+            day, month, year = (int(g) for g in match.groups())
+            return date(year, month, day)
+        return date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+# ---------------------------------------------------------------- lookups
+
+
+class _Lookup:
+    """Master data of one company, loaded once per import."""
+
+    def __init__(self, company_id: int) -> None:
+        users = list(db.session.scalars(select(User).where(User.company_id == company_id)))
+        self.user_by_email = {u.email.lower(): u for u in users}
+        self.user_by_employee = {u.employee_id: u for u in users if u.employee_id}
+        employees = list(
+            db.session.scalars(select(Employee).where(Employee.company_id == company_id))
+        )
+        self.employee_by_number = {
+            e.employee_number.strip(): e for e in employees if e.employee_number
+        }
+        self.employee_by_email = {e.email.lower(): e for e in employees if e.email}
+        projects = list(db.session.scalars(select(Project).where(Project.company_id == company_id)))
+        self.project_by_number = {p.number.strip(): p for p in projects if p.number}
+        activities = list(
+            db.session.scalars(
+                select(Activity)
+                .where(Activity.company_id == company_id)
+                .order_by(Activity.is_active.desc(), Activity.id)
+            )
+        )
+        self.activity_by_number: dict[str, Activity] = {}
+        self.activity_by_name: dict[str, Activity] = {}
+        for activity in activities:
+            if activity.number:
+                self.activity_by_number.setdefault(activity.number.strip(), activity)
+            self.activity_by_name.setdefault(activity.name.strip().lower(), activity)
+        self.absence_by_activity = {
+            t.activity_id: t for t in extras.active_absence_types(company_id)
+        }
+        self.fields = {
+            f.key: f
+            for f in db.session.scalars(
+                select(CustomField).where(
+                    CustomField.company_id == company_id, CustomField.is_active.is_(True)
+                )
+            )
+        }
+
+    def user(self, number: str, email: str) -> tuple[User | None, str | None]:
+        if email:
+            user = self.user_by_email.get(email.lower())
+            if user is None:
+                employee = self.employee_by_email.get(email.lower())
+                user = self.user_by_employee.get(employee.id) if employee else None
+            if user is None:
+                return None, _("Ukjent ansatt «%(who)s».", who=email)
+        elif not number:
+            return None, _("Ansattnummer eller e-post mangler.")
+        else:
+            employee = self.employee_by_number.get(number)
+            if employee is None:
+                return None, _("Ukjent ansattnummer «%(who)s».", who=number)
+            user = self.user_by_employee.get(employee.id)
+            if user is None:
+                return None, _("Ansatt «%(who)s» har ingen bruker i TiPro.", who=number)
+        if not user.is_enabled:
+            return None, _("Brukeren «%(who)s» er deaktivert.", who=user.email)
+        return user, None
+
+    def activity(self, text: str) -> Activity | None:
+        return self.activity_by_number.get(text) or self.activity_by_name.get(text.lower())
+
+
+def _columns(header: list, lookup: _Lookup) -> tuple[dict[str, int], dict[str, int], list[str]]:
+    """Column index per standard name and per custom field key, and problems with the header."""
+    standard: dict[str, int] = {}
+    custom: dict[str, int] = {}
+    problems = []
+    for index, cell in enumerate(header):
+        name = normalise_header(cell)
+        if not name:
+            continue
+        canonical = next((key for key, names in COLUMNS.items() if name in names), None)
+        target, key = (standard, canonical) if canonical else (custom, name)
+        if not canonical and name not in lookup.fields:
+            problems.append(_("Ukjent kolonne «%(name)s».", name=str(cell).strip()))
+            continue
+        if key in target:
+            problems.append(_("Kolonnen «%(name)s» finnes to ganger.", name=str(cell).strip()))
+            continue
+        target[key] = index
+    if "employee_number" not in standard and "email" not in standard:
+        problems.append(_("Mangler kolonnen ansattnummer eller e-post."))
+    for key, label in (("date", "dato"), ("activity", "aktivitet"), ("hours", "timer")):
+        if key not in standard:
+            problems.append(_("Mangler kolonnen «%(name)s».", name=label))
+    return standard, custom, problems
+
+
+# ---------------------------------------------------------------- the import
+
+
+def find_actor(company: Company, email: str | None = None) -> User:
+    """Who the import is recorded as: the given admin, else the company's first admin."""
+    query = select(User).where(
+        User.company_id == company.id, User.role == "admin", User.is_enabled.is_(True)
+    )
+    if email:
+        query = query.where(func.lower(User.email) == email.strip().lower())
+    actor = db.session.scalar(query.order_by(User.id))
+    if actor is None:
+        if email:
+            raise UserError(_("Fant ingen administrator «%(email)s» i firmaet.", email=email))
+        raise UserError(_("Firmaet har ingen administrator å registrere importen på."))
+    return actor
+
+
+def import_file(company: Company, path: Path, *, actor: User | None = None) -> ImportResult:
+    """Import a CSV/XLSX file of hours for `company`: everything or nothing."""
+    actor = actor or find_actor(company)
+    table = read_table(Path(path))
+    return import_rows(company, actor, table)
+
+
+def import_rows(company: Company, actor: User, table: list[tuple[int, list]]) -> ImportResult:
+    """Validate and save parsed lines (the first non-empty line is the header)."""
+    rows = [(n, cells) for n, cells in table if any(_cell_text(c) for c in cells)]
+    if not rows:
+        return ImportResult(errors=[(1, _("Filen er tom."))])
+    with company_scope(company.id):
+        lookup = _Lookup(company.id)
+        header_line, header = rows[0]
+        standard, custom, problems = _columns(header, lookup)
+        if problems:
+            return ImportResult(errors=[(header_line, p) for p in problems])
+        items, errors = _items(company, rows[1:], standard, custom, lookup)
+    if not items and not errors:
+        return ImportResult(errors=[(header_line, _("Filen har ingen timeføringer."))])
+    if errors:
+        # Rows that could not even be read are reported together with the service's verdicts
+        # on the others, so one run lists every bad line.
+        checked = save_many(actor, items, source="import", skip_existing=True, check_only=True)
+        checked.errors.extend(errors)
+        checked.errors.sort()
+        checked.imported = 0
+        return checked
+    return save_many(actor, items, source="import", skip_existing=True)
+
+
+def _items(company, rows, standard, custom, lookup: _Lookup):
+    items: list[SaveItem] = []
+    errors: list[tuple[int, str]] = []
+    seen: Counter = Counter()
+
+    def cell(cells: list, index: int | None) -> str:
+        if index is None or index >= len(cells):
+            return ""
+        return _cell_text(cells[index])
+
+    for line, cells in rows:
+        get: Callable[[str], str] = lambda key, c=cells: cell(c, standard.get(key))  # noqa: E731
+        row_errors = []
+        user, message = lookup.user(get("employee_number"), get("email"))
+        if message:
+            row_errors.append(message)
+        day_text = get("date")
+        day = parse_import_date(day_text)
+        if day is None:
+            row_errors.append(
+                _("Ugyldig dato «%(value)s» (bruk 2026-11-24 eller 24.11.2026).", value=day_text)
+            )
+        project = None
+        project_text = get("project")
+        if project_text:
+            project = lookup.project_by_number.get(project_text)
+            if project is None:
+                row_errors.append(_("Ukjent prosjekt «%(value)s».", value=project_text))
+        activity_text = get("activity")
+        activity = lookup.activity(activity_text) if activity_text else None
+        if activity is None:
+            row_errors.append(
+                _("Ukjent aktivitet «%(value)s».", value=activity_text)
+                if activity_text
+                else _("Aktivitet mangler.")
+            )
+        hours_text = get("hours")
+        try:
+            hours = entry_services.parse_hours(hours_text)
+        except UserError as error:
+            row_errors.append(f"{error.message} («{hours_text}»)" if hours_text else error.message)
+            hours = None
+        if row_errors:
+            errors.extend((line, m) for m in row_errors)
+            continue
+        comment = get("comment")
+        field_values = {
+            f"{extras.CF_PREFIX}{key}": cell(cells, index) for key, index in sorted(custom.items())
+        }
+        kind = "work"
+        absence = lookup.absence_by_activity.get(activity.id) if project is None else None
+        if absence is not None:
+            kind = "absence"
+            field_values = {extras.ABSENCE_KEY: str(absence.id)}
+        content = (
+            company.id,
+            user.id,
+            day.isoformat(),
+            project.id if project else "",
+            activity.id,
+            str(hours),
+            comment,
+            tuple(sorted(field_values.items())),
+        )
+        seen[content] += 1
+        items.append(
+            SaveItem(
+                line=line,
+                user=user,
+                data=entry_services.EntryInput(
+                    date=day,
+                    project_id=project.id if project else None,
+                    activity_id=activity.id,
+                    hours=hours,
+                    comment=comment,
+                    kind=kind,
+                    extras=field_values,
+                ),
+                uuid=entry_services.derived_uuid("import", *content, seen[content]),
+            )
+        )
+    return items, errors
+
+
+def format_result(result: ImportResult) -> Iterable[str]:
+    """Lines for the CLI: the count, or one line per problem."""
+    if result.ok:
+        yield _("Importerte %(n)d timeføringer.", n=result.imported)
+        if result.unchanged:
+            yield _("%(n)d fantes fra før og ble hoppet over.", n=result.unchanged)
+        return
+    for line, message in result.errors:
+        yield _("Linje %(line)d: %(message)s", line=line, message=message)
+    yield _("Ingenting ble importert (%(n)d feil).", n=len(result.errors))
+
+
+def count_entries(company_id: int) -> int:
+    with company_scope(company_id):
+        return db.session.scalar(select(func.count(TimeEntry.id))) or 0

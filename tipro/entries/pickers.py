@@ -1,0 +1,99 @@
+"""What an employee may pick on a day: open projects they may log on, allowed activities.
+
+The same predicates serve the pickers (lists) and the service's validation (one id), so
+what the form offers and what the server accepts can never disagree. Company scoping comes
+from tipro.tenancy (the request's or a job's `company_scope`).
+
+Rules (mirroring Tripletex' timesheet): a project is pickable on `day` when it is active,
+not closed and `day` is within its start/end dates; a participants-only project also needs
+the employee as participant (or project manager). With a project, allowed activities are the
+general ones plus those linked to the project (link not closed, within its dates); without a
+project only general activities.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import Select, and_, exists, or_, select
+
+from tipro.extensions import db
+from tipro.models import Activity, Project, ProjectActivity, ProjectParticipant
+
+
+def project_is_open_clause(day: date):
+    """SQL twin of Project.is_open_on(day)."""
+    return and_(
+        Project.is_active.is_(True),
+        Project.is_closed.is_(False),
+        or_(Project.start_date.is_(None), Project.start_date <= day),
+        or_(Project.end_date.is_(None), Project.end_date >= day),
+    )
+
+
+def project_may_log_clause(employee_id: int | None):
+    """Participants-only projects need the employee as participant or project manager."""
+    if employee_id is None:
+        return Project.for_participants_only.is_(False)
+    is_participant = exists().where(
+        ProjectParticipant.project_id == Project.id,
+        ProjectParticipant.employee_id == employee_id,
+    )
+    return or_(
+        Project.for_participants_only.is_(False),
+        Project.project_manager_id == employee_id,
+        is_participant,
+    )
+
+
+def projects_query(employee_id: int | None, day: date) -> Select:
+    """SELECT of the projects `employee_id` may log hours on on `day`."""
+    return (
+        select(Project)
+        .where(project_is_open_clause(day), project_may_log_clause(employee_id))
+        .order_by(Project.number, Project.name)
+    )
+
+
+def projects_for(employee_id: int | None, day: date) -> list[Project]:
+    """Projects open on `day` that the employee may log hours on."""
+    return list(db.session.scalars(projects_query(employee_id, day)))
+
+
+def activity_allowed_clause(project_id: int | None, day: date):
+    """SQL condition on Activity: allowed with this project (or none) on `day`."""
+    if project_id is None:
+        return and_(Activity.is_active.is_(True), Activity.is_general.is_(True))
+    linked = exists().where(
+        ProjectActivity.project_id == project_id,
+        ProjectActivity.activity_id == Activity.id,
+        ProjectActivity.is_closed.is_(False),
+        or_(ProjectActivity.start_date.is_(None), ProjectActivity.start_date <= day),
+        or_(ProjectActivity.end_date.is_(None), ProjectActivity.end_date >= day),
+    )
+    return and_(Activity.is_active.is_(True), or_(Activity.is_general.is_(True), linked))
+
+
+def activities_query(project_id: int | None, day: date) -> Select:
+    """SELECT of the activities allowed on the project (or without one) on `day`."""
+    return (
+        select(Activity)
+        .where(activity_allowed_clause(project_id, day))
+        .order_by(Activity.is_general, Activity.number, Activity.name)
+    )
+
+
+def activities_for(project_id: int | None, day: date) -> list[Activity]:
+    """Activities allowed on the project (general ones and the project's own) on `day`."""
+    return list(db.session.scalars(activities_query(project_id, day)))
+
+
+__all__ = [
+    "activities_for",
+    "activities_query",
+    "activity_allowed_clause",
+    "project_is_open_clause",
+    "project_may_log_clause",
+    "projects_for",
+    "projects_query",
+]

@@ -1,0 +1,543 @@
+"""Pages and fragments for hours; every write goes through tipro.entries.services."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from flask import abort, flash, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import select
+
+from tipro.entries import bp, extras, pickers, queries, services
+from tipro.entries.services import EntryInput, EntryNotFound
+from tipro.errors import UserError
+from tipro.extensions import db
+from tipro.models import TimeEntry, User
+from tipro.security import safe_next_url
+from tipro.tenancy import get_or_404
+from tipro.ui import OSLO, today_in_oslo
+
+FORM_FIELDS = (
+    "date",
+    "project_id",
+    "activity_id",
+    "hours",
+    "start_time",
+    "end_time",
+    "break_minutes",
+    "comment",
+)
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def _fragment_request() -> bool:
+    """An htmx request that wants a fragment (boosted links and forms want whole pages)."""
+    return bool(request.headers.get("HX-Request")) and not request.headers.get("HX-Boosted")
+
+
+def _parse_day(text: str | None, default: date | None = None) -> date:
+    try:
+        return date.fromisoformat((text or "").strip())
+    except ValueError:
+        return default or today_in_oslo()
+
+
+def _posted_values() -> dict[str, str]:
+    return {name: request.form.get(name, "") for name in FORM_FIELDS}
+
+
+def _posted_input(values: dict[str, str]) -> EntryInput:
+    posted_extras = {k: v for k, v in request.form.items() if k.startswith("x_")}
+    return EntryInput(
+        date=values["date"],
+        project_id=values["project_id"],
+        activity_id=values["activity_id"],
+        hours=values["hours"],
+        start_time=values["start_time"],
+        end_time=values["end_time"],
+        break_minutes=values["break_minutes"],
+        comment=values["comment"],
+        kind=request.form.get("kind", "work") or "work",
+        extras=posted_extras,
+    )
+
+
+def _values_from_entry(entry: TimeEntry, *, day: date | None = None) -> dict[str, str]:
+    return {
+        "date": (day or entry.date).isoformat(),
+        "project_id": str(entry.project_id or ""),
+        "activity_id": str(entry.activity_id or ""),
+        "hours": "" if entry.start_time else _plain_hours(entry.hours),
+        "start_time": entry.start_time.strftime("%H:%M") if entry.start_time else "",
+        "end_time": entry.end_time.strftime("%H:%M") if entry.end_time else "",
+        "break_minutes": str(entry.break_minutes or "") if entry.start_time else "",
+        "comment": entry.comment or "",
+    }
+
+
+def _plain_hours(value) -> str:
+    """7.50 → '7,5' for an input field (no thousands separator)."""
+    text = format(value.normalize(), "f") if value is not None else ""
+    return text.replace(".", ",")
+
+
+def _for_user(user_id_text: str | None) -> User | None:
+    """Admins may register for another user of the company; anyone else only for themself."""
+    if not user_id_text or not current_user.has_role("admin"):
+        return None
+    if not user_id_text.isdigit():
+        abort(404)
+    user = db.session.scalar(select(User).where(User.id == int(user_id_text)))
+    if user is None:
+        abort(404)
+    return user
+
+
+def form_context(values: dict[str, str], errors: dict[str, str], **extra) -> dict:
+    """Everything `entries/_entry_form.html` needs."""
+    day = _parse_day(values.get("date"))
+    values.setdefault("date", day.isoformat())
+    recent, others = queries.project_choices(current_user, day)
+    project_id = services._parse_id(values.get("project_id"))
+    project_id = project_id if project_id and project_id > 0 else None
+    context = {
+        "values": values,
+        "errors": errors,
+        "recent_projects": recent,
+        "other_projects": others,
+        "activities": pickers.activities_for(project_id, day),
+        "form_extras": extras.extras_form_context(current_user.company_id, project_id),
+        "entry_uuid": extra.pop("entry_uuid", None) or services.normalise_uuid(None),
+        "company_users": _company_users() if current_user.has_role("admin") else [],
+        "for_user_id": request.form.get("user_id", "") if request.method == "POST" else "",
+    }
+    context.update(extra)
+    return context
+
+
+def _company_users() -> list[User]:
+    return list(
+        db.session.scalars(select(User).where(User.is_enabled.is_(True)).order_by(User.name))
+    )
+
+
+def _today_context(values=None, errors=None) -> dict:
+    today = today_in_oslo()
+    day = today
+    monday = services.monday_of(day)
+    week_entries = queries.entries_between(current_user.id, monday, monday + timedelta(days=6))
+    today_entries = [e for e in week_entries if e.date == day]
+    repeat_day, repeat_entries = queries.repeat_candidates(current_user.id, day)
+    normal_week = current_user.company.normal_hours_per_week
+    form_values = values if values is not None else {"date": day.isoformat()}
+    return {
+        "day": day,
+        "today_entries": today_entries,
+        "today_total": queries.total(today_entries),
+        "week_total": queries.total(week_entries),
+        "normal_week": normal_week,
+        "normal_day": (normal_week / 5).quantize(services.TWO_PLACES),
+        "repeat_day": repeat_day,
+        "repeat_entries": repeat_entries,
+        "week_locked": services.week_is_locked(current_user.id, day),
+        **form_context(form_values, errors or {}),
+    }
+
+
+def today_page(values=None, errors=None, status: int = 200):
+    """The start page: today's and this week's hours, quick entry, repeat buttons."""
+    if values is None and request.args.get("gjenta", "").isdigit():
+        source = db.session.scalar(
+            select(TimeEntry).where(
+                TimeEntry.id == int(request.args["gjenta"]),
+                TimeEntry.user_id == current_user.id,
+            )
+        )
+        if source is not None:
+            values = _values_from_entry(source, day=today_in_oslo())
+    context = _today_context(values, errors)
+    template = "entries/_today.html" if _fragment_request() else "entries/today.html"
+    return render_template(template, **context), status
+
+
+def _error_status(error: UserError) -> int:
+    if isinstance(error, EntryNotFound):
+        abort(404)
+    return getattr(error, "status", 422)
+
+
+def _errors_of(error: UserError) -> dict[str, str]:
+    return getattr(error, "errors", None) or {error.field or "form": error.message}
+
+
+def _changed(response, status: int = 200):
+    response = make_response(response, status)
+    response.headers["HX-Trigger"] = "entries-changed"
+    return response
+
+
+# ---------------------------------------------------------------- entries
+
+
+@bp.post("/registreringer")
+def create():
+    values = _posted_values()
+    for_user = _for_user(request.form.get("user_id"))
+    try:
+        entry = services.save_entry(
+            current_user,
+            _posted_input(values),
+            entry_uuid=request.form.get("uuid") or None,
+            for_user=for_user,
+        )
+    except UserError as error:
+        status = _error_status(error)
+        if request.form.get("from") == "new":
+            return render_template(
+                "entries/new.html", **form_context(values, _errors_of(error))
+            ), status
+        return today_page(values, _errors_of(error), status)
+    message = _("Lagret %(hours)s t %(day)s.", hours=_fmt_hours(entry.hours), day=_fmt_day(entry))
+    if _fragment_request():
+        flash(message)
+        body, _status = today_page()
+        return _changed(body)
+    flash(message)
+    return redirect(safe_next_url(request.form.get("next")) or url_for("main.index"))
+
+
+def _fmt_hours(value) -> str:
+    from tipro.i18n import hours
+
+    return hours(value)
+
+
+def _fmt_day(entry: TimeEntry) -> str:
+    from tipro.i18n import day
+
+    return day(entry.date, "EEEE d. MMMM")
+
+
+@bp.get("/registreringer/ny")
+def new():
+    values = {
+        "date": _parse_day(request.args.get("dato")).isoformat(),
+        "project_id": request.args.get("prosjekt", ""),
+        "activity_id": request.args.get("aktivitet", ""),
+    }
+    return render_template(
+        "entries/new.html", **form_context(values, {}, next=request.args.get("next", ""))
+    )
+
+
+@bp.route("/registreringer/<int:entry_id>", methods=["GET", "POST"])
+def edit(entry_id: int):
+    entry = get_or_404(TimeEntry, entry_id)
+    if not services.can_manage_for(current_user, entry.user):
+        abort(404)
+    read_only = entry.is_locked or services.week_is_locked(entry.user_id, entry.date)
+    if request.method == "GET" or read_only:
+        values = _values_from_entry(entry)
+        status = 200 if request.method == "GET" else 409
+        errors = {} if status == 200 else {"form": _("Timene er sendt inn og kan ikke endres.")}
+        return render_template(
+            "entries/edit.html",
+            entry=entry,
+            read_only=read_only,
+            described=extras.describe_extras(entry),
+            **form_context(values, errors, entry_uuid=entry.uuid),
+        ), status
+    values = _posted_values()
+    try:
+        services.save_entry(current_user, _posted_input(values), entry_uuid=entry.uuid)
+    except UserError as error:
+        status = _error_status(error)
+        return render_template(
+            "entries/edit.html",
+            entry=entry,
+            read_only=False,
+            described=extras.describe_extras(entry),
+            **form_context(values, _errors_of(error), entry_uuid=entry.uuid),
+        ), status
+    flash(_("Endringen er lagret."))
+    return redirect(
+        safe_next_url(request.form.get("next"))
+        or url_for("entries.week", uke=queries.iso_week(entry.date))
+    )
+
+
+@bp.post("/registreringer/<int:entry_id>/slett")
+def delete(entry_id: int):
+    entry = get_or_404(TimeEntry, entry_id)
+    if not services.can_manage_for(current_user, entry.user):
+        abort(404)
+    day = entry.date
+    try:
+        services.delete_entry(current_user, entry.uuid)
+    except UserError as error:
+        flash(error.message)
+        return redirect(url_for("entries.edit", entry_id=entry_id)), 303
+    flash(_("Registreringen er slettet."))
+    target = safe_next_url(request.form.get("next")) or url_for(
+        "entries.week", uke=queries.iso_week(day)
+    )
+    return redirect(target, 303)
+
+
+@bp.get("/registreringer/aktiviteter")
+def activity_options():
+    """Fragment: the activity field for the chosen project and date."""
+    values = {
+        "date": _parse_day(request.args.get("date")).isoformat(),
+        "project_id": request.args.get("project_id", ""),
+        "activity_id": request.args.get("activity_id", ""),
+    }
+    return render_template("entries/_activity_field.html", **form_context(values, {}))
+
+
+@bp.get("/registreringer/prosjekter")
+def project_options():
+    """Fragment: the project field filtered by a search text."""
+    values = {
+        "date": _parse_day(request.args.get("date")).isoformat(),
+        "project_id": request.args.get("project_id", ""),
+    }
+    context = form_context(values, {})
+    needle = (request.args.get("q") or "").strip().lower()
+    if needle:
+        context["recent_projects"] = [
+            p for p in context["recent_projects"] if needle in p.display_name.lower()
+        ]
+        context["other_projects"] = [
+            p for p in context["other_projects"] if needle in p.display_name.lower()
+        ]
+    return render_template("entries/_project_field.html", **context)
+
+
+# ---------------------------------------------------------------- week
+
+
+def _week_user() -> User:
+    text = request.values.get("bruker", "")
+    if not text:
+        return current_user
+    if not text.isdigit():
+        abort(404)
+    user = db.session.scalar(select(User).where(User.id == int(text)))
+    visible = services.visible_user_ids(current_user)
+    if user is None or (visible is not None and user.id not in visible):
+        abort(404)
+    return user
+
+
+def _week_context(user: User, monday: date) -> dict:
+    week = queries.week(user, monday)
+    own = user.id == current_user.id
+    if not own and not current_user.has_role("admin"):
+        visible = {
+            e.id
+            for e in db.session.scalars(
+                services.entries_visible_query(current_user).where(
+                    TimeEntry.user_id == user.id,
+                    TimeEntry.date >= week.monday,
+                    TimeEntry.date <= week.monday + timedelta(days=6),
+                )
+            )
+        }
+        week.entries = [e for e in week.entries if e.id in visible]
+        for line in week.lines:
+            line.cells = [[e for e in cell if e.id in visible] for cell in line.cells]
+        week.lines = [line for line in week.lines if line.total]
+    visible_ids = services.visible_user_ids(current_user)
+    others = []
+    if visible_ids is None or len(visible_ids) > 1:
+        query = select(User).order_by(User.name)
+        if visible_ids is not None:
+            query = query.where(User.id.in_(visible_ids))
+        others = list(db.session.scalars(query))
+    return {
+        "week": week,
+        "editable": own and not week.locked,
+        "own": own,
+        "prev_iso": queries.iso_week(week.monday - timedelta(days=7)),
+        "next_iso": queries.iso_week(week.monday + timedelta(days=7)),
+        "users": others,
+    }
+
+
+@bp.get("/uke")
+def week():
+    user = _week_user()
+    monday = queries.parse_iso_week(request.args.get("uke"), today_in_oslo())
+    context = _week_context(user, monday)
+    template = "entries/_week_grid.html" if _fragment_request() else "entries/week.html"
+    return render_template(template, **context)
+
+
+def _cell_target(monday: date):
+    """The week line and day a cell request names, from the query or the form."""
+    line_key = request.values.get("linje", "")
+    try:
+        day_index = int(request.values.get("dag", ""))
+        kind, project_id, activity_id = line_key.split("-")
+        project_id, activity_id = int(project_id) or None, int(activity_id) or None
+    except ValueError:
+        abort(404)
+    if not 0 <= day_index <= 6 or kind != "work":
+        abort(404)
+    week = queries.week(current_user, monday)
+    line = next((ln for ln in week.lines if ln.key == line_key), None)
+    cell = line.cells[day_index] if line else []
+    return week, line_key, day_index, project_id, activity_id, cell
+
+
+@bp.route("/uke/celle", methods=["GET", "POST"])
+def week_cell():
+    """Edit one day of one line: GET the small form, POST the hours (empty or 0 deletes)."""
+    monday = queries.parse_iso_week(request.values.get("uke"), today_in_oslo())
+    week, line_key, day_index, project_id, activity_id, cell = _cell_target(monday)
+    day = monday + timedelta(days=day_index)
+    context = {
+        "week": week,
+        "line_key": line_key,
+        "day_index": day_index,
+        "day": day,
+        "cell": cell,
+        "value": _plain_hours(queries.total(cell)) if cell else "",
+        "error": None,
+    }
+    template = "entries/_week_cell_form.html" if _fragment_request() else "entries/week_cell.html"
+    if request.method == "GET":
+        return render_template(template, **context)
+    text = (request.form.get("hours") or "").strip()
+    try:
+        if len(cell) > 1:
+            raise UserError(_("Flere registreringer denne dagen – endre dem hver for seg."))
+        if text in ("", "0", "0,0", "0.0", "0,00", "0.00"):
+            if cell:
+                services.delete_entry(current_user, cell[0].uuid)
+        else:
+            base = _values_from_entry(cell[0]) if cell else {}
+            services.save_entry(
+                current_user,
+                EntryInput(
+                    date=day,
+                    project_id=project_id,
+                    activity_id=activity_id,
+                    hours=text,
+                    comment=base.get("comment", ""),
+                ),
+                entry_uuid=cell[0].uuid if cell else None,
+            )
+    except UserError as error:
+        context.update(value=text, error=_errors_of(error))
+        response = make_response(render_template(template, **context), _error_status(error))
+        if _fragment_request():
+            # The form targets the grid; an error goes back into the cell instead.
+            response.headers["HX-Retarget"] = f"#cell-{line_key}-{day_index}"
+            response.headers["HX-Reswap"] = "innerHTML"
+        return response
+    if _fragment_request():
+        grid = render_template("entries/_week_grid.html", **_week_context(current_user, monday))
+        return _changed(grid)
+    return redirect(url_for("entries.week", uke=week.iso))
+
+
+@bp.post("/uke/kopier")
+def copy_week():
+    monday = queries.parse_iso_week(request.form.get("uke"), today_in_oslo())
+    copied, skipped = services.copy_previous_week(current_user, monday)
+    if copied:
+        flash(_("Kopierte %(n)d registreringer fra forrige uke.", n=copied))
+    if skipped:
+        flash(
+            _(
+                "%(n)d registreringer ble ikke kopiert (finnes fra før eller er ikke tillatt).",
+                n=skipped,
+            )
+        )
+    if not copied and not skipped:
+        flash(_("Forrige uke har ingen timer å kopiere."))
+    return redirect(url_for("entries.week", uke=queries.iso_week(monday)), 303)
+
+
+@bp.post("/uke/send-inn")
+def submit_week():
+    monday = queries.parse_iso_week(request.form.get("uke"), today_in_oslo())
+    iso = queries.iso_week(monday)
+    try:
+        services.submit_week(current_user, monday)
+    except UserError as error:
+        flash(error.message)
+    else:
+        flash(_("Uke %(n)d er sendt inn.", n=monday.isocalendar()[1]))
+    return redirect(url_for("entries.week", uke=iso), 303)
+
+
+# ---------------------------------------------------------------- timer
+
+
+@bp.post("/klokke/start")
+def timer_start():
+    values = _posted_values()
+    try:
+        services.start_timer(
+            current_user, values["project_id"], values["activity_id"], values["comment"]
+        )
+    except UserError as error:
+        return today_page(values, _errors_of(error), getattr(error, "status", 422))
+    flash(_("Klokka går."))
+    return redirect(url_for("main.index"), 303)
+
+
+@bp.post("/klokke/stopp")
+def timer_stop():
+    try:
+        entry = services.stop_timer(current_user)
+    except UserError as error:
+        flash(error.message)
+    else:
+        flash(
+            _(
+                "Klokka er stoppet: %(hours)s t registrert %(day)s.",
+                hours=_fmt_hours(entry.hours),
+                day=_fmt_day(entry),
+            )
+        )
+    return redirect(url_for("main.index"), 303)
+
+
+@bp.post("/klokke/forkast")
+def timer_discard():
+    try:
+        services.discard_timer(current_user)
+    except UserError as error:
+        flash(error.message)
+    else:
+        flash(_("Klokka er forkastet."))
+    return redirect(url_for("main.index"), 303)
+
+
+STATE_NAMES = {
+    "open": _l("Åpen"),
+    "submitted": _l("Sendt inn"),
+    "approved": _l("Godkjent"),
+    "transferred": _l("Overført"),
+}
+
+
+@bp.app_context_processor
+def timer_context():
+    """The running timer for the badge on every page, and names the entry lists use."""
+    context = {"state_names": STATE_NAMES, "describe_extras": extras.describe_extras}
+    if not getattr(current_user, "is_authenticated", False):
+        return context
+    timer = services.running_timer(current_user)
+    context["running_timer"] = timer
+    if timer is not None:
+        context["running_timer_since"] = timer.started_at.astimezone(OSLO).strftime("%H:%M")
+    return context
