@@ -153,3 +153,25 @@ def test_runs_without_spec(monkeypatch):
     # Tripletex's own required-parameter rule still applies, but nothing is recorded.
     assert client.get("/v2/timesheet/entry", headers=auth).status_code == 422
     assert st.violations == []
+
+
+def test_error_bodies_are_checked_against_api_error(api: Api, monkeypatch):
+    from tipro.sandbox import app as sandbox_app
+
+    st = api.server.state
+    # Real error bodies of several kinds: no response violations.
+    api.get("/employee/999999")
+    api.get("/timesheet/entry", dateTo="2025-02-01")
+    api.get("/employee", sorting="nonsense")
+    assert [v for v in st.violations if v["kind"] == "response"] == []
+    real = sandbox_app.api_error
+
+    def broken(problem):
+        resp = real(problem)
+        resp.set_data(b'{"status": "404", "shoeSize": 1}')  # a deliberate emulation bug
+        return resp
+
+    monkeypatch.setattr(sandbox_app, "api_error", broken)
+    assert api.get("/employee/999999").status_code == 404
+    messages = [v["message"] for v in st.violations if v["kind"] == "response"]
+    assert any(".status" in m for m in messages) and any(".shoeSize" in m for m in messages)

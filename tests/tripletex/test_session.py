@@ -77,7 +77,11 @@ def test_401_creates_one_new_session_and_retries_once(sandbox, client, rec):
     me = client.who_am_i()
     assert me["companyId"] == sandbox.state.company_id
     assert client.session_cache.get()[0] != first
-    assert [(e.method, e.status) for e in rec.entries][-3:] == [
+    # Exactly one new session (two in all, counting the first) and one retry.
+    assert sandbox.state.count_calls("PUT", SESSION_PATH) == 2
+    assert [(e.method, e.status) for e in rec.entries] == [
+        ("PUT", 200),
+        ("GET", 200),
         ("GET", 401),
         ("PUT", 200),
         ("GET", 200),

@@ -188,7 +188,14 @@ def test_salary_transaction_and_payslips(client, demo):
 def test_salary_without_division_is_rejected_with_field(client, demo):
     with pytest.raises(ValidationFailed) as info:
         client.create_salary_transaction(_transaction(demo, demo["sindre"]))
-    assert info.value.validation_messages
+    err = info.value
+    assert (err.status, err.code) == (422, 18000)
+    assert [(m.field, m.path) for m in err.validation_messages] == [
+        ("employments.division.name", "employments[0].division.name")
+    ]
+    assert err.validation_messages[0].message == "Feltet kan ikke være tomt."
+    assert "employments.division.name: Feltet kan ikke være tomt." in err.user_message
+    assert err.request_id and err.developer_message == "VALIDATION_ERROR"
 
 
 def test_salary_module_missing_is_403_with_komplett_explanation(sandbox, client, demo):
@@ -262,3 +269,29 @@ def test_event_subscriptions(client):
     assert updated["targetUrl"].endswith("tripletex2")
     client.delete_event_subscription(created["id"])
     assert len(client.list_event_subscriptions()) == 0
+
+
+def test_batch_update_entries_with_put_list(sandbox, client, demo, rec):
+    days = [date(2025, 1, 6), date(2025, 1, 7)]
+    created = client.create_timesheet_entries([_entry(demo, d, hours=7.5) for d in days])
+    updated = client.update_timesheet_entries(
+        [
+            (c["id"], _entry(demo, d, hours=4.0), c["version"])
+            for c, d in zip(created, days, strict=True)
+        ]
+    )
+    assert [u["id"] for u in updated] == [c["id"] for c in created]
+    assert [u["hours"] for u in updated] == [4.0, 4.0]
+    assert [u["version"] for u in updated] == [1, 1]
+    assert rec.statuses("PUT", "/timesheet/entry/list") == [200]
+    # One stale version fails the whole batch: the other row is left as it was.
+    with pytest.raises(Conflict) as info:
+        client.update_timesheet_entries(
+            [
+                (updated[0]["id"], _entry(demo, days[0], hours=1.0), updated[0]["version"]),
+                (updated[1]["id"], _entry(demo, days[1], hours=1.0), 0),
+            ]
+        )
+    assert info.value.is_stale
+    stored = client.list_timesheet_entries(JAN, FEB, demo["kari"])
+    assert sorted(e["hours"] for e in stored) == [4.0, 4.0]

@@ -275,6 +275,20 @@ def _after(response: Any) -> Any:
                 field=v.field,
                 message=v.message,
             )
+    if (
+        st.validate_responses
+        and response.status_code >= 400
+        and response.mimetype == "application/json"
+        and st.spec is not None
+    ):
+        for v in st.spec.error_violations(response.get_json(silent=True)):
+            st.record_violation(
+                kind="response",
+                method=request.method.upper(),
+                path=rel,
+                field=None,
+                message=v.message,
+            )
     if 200 <= response.status_code < 300 and request.method.upper() != "GET":
         rule = st.faults.take(("lost",), request.method.upper(), rel)
         if rule is not None:

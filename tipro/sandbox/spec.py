@@ -232,6 +232,41 @@ class SpecBundle:
                 out.append(Violation("request", "other", None, str(err), 422, 15000))
         return out
 
+    def error_violations(self, body: Any) -> list[Violation]:
+        """Check an error body against the spec's ApiError schema (nulls allowed, as Tripletex
+        sends them; the spec declares no error responses, so openapi-core cannot check these)."""
+        problems: list[str] = []
+        self._shape(self.schemas["ApiError"], body, "", problems)
+        return [Violation("response", "response", None, f"ApiError{m}") for m in problems]
+
+    def _shape(self, schema: dict[str, Any], value: Any, where: str, out: list[str]) -> None:
+        _, sch = self.deref(schema)
+        kind = sch.get("type")
+        if value is None:
+            return
+        if kind == "array":
+            if not isinstance(value, list):
+                out.append(f"{where}: expected an array")
+                return
+            for i, item in enumerate(value):
+                self._shape(sch.get("items", {}), item, f"{where}[{i}]", out)
+            return
+        if kind == "object" or "properties" in sch:
+            if not isinstance(value, dict):
+                out.append(f"{where}: expected an object")
+                return
+            props = sch.get("properties", {})
+            for key, item in value.items():
+                if key not in props:
+                    out.append(f"{where}.{key}: not in the schema")
+                else:
+                    self._shape(props[key], item, f"{where}.{key}", out)
+            return
+        types = {"string": str, "integer": int, "number": (int, float), "boolean": bool}
+        expected = types.get(kind or "")
+        if expected and (not isinstance(value, expected) or (kind != "boolean" and value is True)):
+            out.append(f"{where}: {value!r} is not {kind}")
+
     def response_violations(self, request: Any, response: Any) -> list[Violation]:
         """Validate a sandbox response against the operation's response schema."""
         from openapi_core.contrib.werkzeug import WerkzeugOpenAPIResponse

@@ -406,6 +406,15 @@ class TripletexApi:
         )
         return cast(TimesheetEntry, self._value(body))
 
+    def update_timesheet_entries(
+        self, updates: Sequence[tuple[int, NewTimesheetEntry, int | None]]
+    ) -> list[TimesheetEntry]:
+        """PUT /timesheet/entry/list in chunks of 100: (entry id, full entry, version) per row."""
+        bodies = [entry.to_json(entry_id=eid, version=ver) for eid, entry, ver in updates]
+        return cast(
+            list[TimesheetEntry], self._write_chunks("PUT", "/timesheet/entry/list", bodies)
+        )
+
     def delete_timesheet_entry(self, entry_id: int, version: int | None = None) -> None:
         """DELETE an entry; with version, a stale copy gives Conflict(is_stale)."""
         self.delete(f"/timesheet/entry/{entry_id}", {"version": version})

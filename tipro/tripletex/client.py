@@ -170,6 +170,9 @@ class TripletexClient(TripletexApi):
         rate_backoff_base: float = 10.0,
         http: requests.Session | None = None,
     ) -> None:
+        if timeout is None:
+            # requests would wait forever; every Tripletex call must be bounded.
+            raise ValueError("TripletexClient needs a timeout for every request")
         self.base_url = base_url.rstrip("/")
         self._consumer_token = consumer_token
         self._employee_token = employee_token
