@@ -140,6 +140,11 @@ def test_week_cell_edit_in_place(page: Page, base_url, world, seeded):
     page.get_by_role("link", name="Uke", exact=True).click()
     expect(page.locator("#week-grid")).to_be_visible()
     assert no_horizontal_scroll(page)
+    # The grid itself fits too: all seven days and the sum, no sideways scrolling inside it.
+    assert page.evaluate(
+        "(() => { const g = document.getElementById('week-grid');"
+        " return g.scrollWidth <= g.clientWidth; })()"
+    )
     page.evaluate("window.__still_here = true")
     line = f"work-{world.project.id}-{world.project_activity.id}"
     page.locator(f"#cell-{line}-{world.day.weekday()} a").click()
@@ -179,7 +184,94 @@ def test_timer_start_survives_reload_and_stop_makes_entry(page: Page, base_url, 
 
 def test_pages_fit_360_px(page: Page, base_url, world):
     errors = log_in(page, base_url, world.admin)
-    for path in ("/", "/uke", "/registreringer/ny"):
+    page.get_by_label("Prosjekt", exact=True).select_option(label="101 Nybygg Lia")
+    expect(page.get_by_label("Aktivitet")).to_contain_text("Montering")
+    page.get_by_label("Aktivitet").select_option(label="Montering")
+    page.get_by_role("button", name="Start klokke").click()  # the badge must fit too
+    expect(page.locator(".timer-badge")).to_be_visible()
+    paths = (
+        "/",
+        "/uke",
+        "/registreringer/ny",
+        "/fravaer",
+        "/admin/tillegg",
+        "/admin/fravaerstyper",
+        "/admin/egne-felt",
+    )
+    for path in paths:
         page.goto(f"{base_url}{path}")
+        expect(page.locator(".timer-badge")).to_be_visible()
         assert no_horizontal_scroll(page), path
+    assert errors == [], errors
+
+
+def test_register_and_edit_week_cell_without_javascript(browser, base_url, world, seeded):
+    from tipro.models import TimeEntry
+
+    context = browser.new_context(java_script_enabled=False, viewport={"width": 360, "height": 740})
+    page = context.new_page()
+    page.goto(f"{base_url}/logg-inn")
+    page.get_by_label("E-post").fill(world.user.email)
+    page.get_by_label("Passord").fill(TEST_PASSWORD)
+    page.get_by_role("button", name="Logg inn").click()
+    # Type to search without JS: the «Søk» button reloads the form with the one hit picked.
+    page.get_by_label("Søk prosjekt").fill("lia")
+    page.get_by_role("button", name="Søk", exact=True).click()
+    expect(page.get_by_label("Prosjekt", exact=True)).to_have_value(str(world.project.id))
+    page.get_by_label("Aktivitet").select_option(label="Montering")
+    page.get_by_label("Timer", exact=True).fill("7:30")
+    page.get_by_role("button", name="Lagre", exact=True).click()
+    expect(page.get_by_text("Lagret 7,5 t")).to_be_visible()
+    assert no_horizontal_scroll(page)
+
+    page.get_by_role("link", name="Uke", exact=True).click()
+    line = f"work-{world.project.id}-{world.project_activity.id}"
+    page.locator(f"#cell-{line}-{world.day.weekday()} a").click()
+    page.get_by_label("Timer", exact=False).fill("6,25")
+    page.get_by_role("button", name="Lagre").click()
+    expect(page.locator("#week-grid .week-total")).to_have_text("6,25")
+    seeded.session.expire_all()
+    entry = seeded.session.scalar(select(TimeEntry))
+    assert entry.hours == Decimal("6.25") and entry.source == "web"
+    context.close()
+
+
+def test_extras_follow_the_project_and_are_saved(page: Page, base_url, world, seeded):
+    from tipro.models import CustomField, EntrySupplement, SupplementType, TimeEntry
+
+    session = seeded.session
+    session.add_all(
+        [
+            CustomField(
+                company_id=world.company.id,
+                key="rom",
+                label="Rom",
+                field_type="text",
+                required=True,
+                project_id=world.project.id,
+            ),
+            SupplementType(company_id=world.company.id, name="Overtid 50 %", unit="hours"),
+        ]
+    )
+    session.commit()
+    errors = log_in(page, base_url, world.user)
+    expect(page.get_by_label("Rom (påkrevd)")).to_have_count(0)  # only on its project
+    page.get_by_label("Prosjekt", exact=True).select_option(label="101 Nybygg Lia")
+    expect(page.get_by_label("Aktivitet")).to_contain_text("Montering")
+    expect(page.get_by_label("Rom (påkrevd)")).to_be_visible()
+    expect(page.get_by_role("heading", name="Før timer")).to_be_visible()  # page still whole
+    page.get_by_label("Aktivitet").select_option(label="Montering")
+    page.get_by_label("Timer", exact=True).fill("8")
+    page.get_by_role("button", name="Lagre", exact=True).click()
+    expect(page.locator("#err-x_cf_rom")).to_have_text("«Rom» må fylles ut.")
+    page.get_by_label("Rom (påkrevd)").fill("Bad 2. etg")
+    page.get_by_text("Tillegg", exact=True).click()
+    page.get_by_label("Overtid 50 %").fill("1,5")
+    page.get_by_role("button", name="Lagre", exact=True).click()
+    expect(page.locator(".entry-list")).to_contain_text("Rom: Bad 2. etg")
+    expect(page.locator(".entry-list")).to_contain_text("Overtid 50 %: 1,5 t")
+    seeded.session.expire_all()
+    entry = seeded.session.scalar(select(TimeEntry))
+    supplement = seeded.session.scalar(select(EntrySupplement))
+    assert entry.hours == Decimal("8.00") and supplement.quantity == Decimal("1.50")
     assert errors == [], errors

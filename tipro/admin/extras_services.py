@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from tipro.auth.services import record_audit
 from tipro.entries.importer import COLUMNS
+from tipro.entries.services import CONTROL_CHARACTERS, has_control_characters
 from tipro.errors import UserError
 from tipro.extensions import db
 from tipro.models import (
@@ -29,6 +30,7 @@ from tipro.models.extras import (
     SUPPLEMENT_PER,
     SUPPLEMENT_UNITS,
 )
+from tipro.security import MAX_ID
 
 KEY_RE = re.compile(r"^[a-z][a-z0-9_]{0,49}$")
 # Import column names; a custom field may not take one of these as its key.
@@ -123,7 +125,7 @@ def _own(model, company_id: int, ident: int | None, field: str, message: str):
     """The row `ident` of `model` in this company, None for no id; another company's is unknown."""
     if ident in (None, ""):
         return None
-    if not isinstance(ident, int):
+    if not isinstance(ident, int) or not 0 < ident <= MAX_ID:
         raise UserError(message, field)
     row = db.session.get(model, ident)
     if row is None or row.company_id != company_id:
@@ -137,6 +139,8 @@ def _name(value: str | None, field: str = "name", limit: int = 100) -> str:
         raise UserError(_("Navn mangler."), field)
     if len(value) > limit:
         raise UserError(_("Navnet kan være høyst %(n)d tegn.", n=limit), field)
+    if has_control_characters(value):
+        raise UserError(_("Teksten inneholder ugyldige tegn."), field)
     return value
 
 
@@ -265,7 +269,7 @@ def parse_choices(text: str | list | None) -> list[str]:
     lines = text if isinstance(text, list) else (text or "").splitlines()
     seen: list[str] = []
     for line in lines:
-        line = str(line).strip()
+        line = CONTROL_CHARACTERS.sub("", str(line)).strip()
         if line and line not in seen:
             seen.append(line[:100])
     return seen

@@ -40,12 +40,13 @@ from tipro.models import (
     TimeEntry,
     User,
 )
+from tipro.security import parse_id
 
 if TYPE_CHECKING:
     from tipro.entries.services import EntryInput
 
 CF_PREFIX = "x_cf_"
-SUP_RE = re.compile(r"^x_sup_([0-9]+)(_product)?$")
+SUP_RE = re.compile(r"^x_sup_([0-9]{1,10})(_product)?$")
 ABSENCE_KEY = "x_absence_type"
 FULL_FORM_KEY = "x_extras"
 # Largest quantity per unit: a typo (7000 hours of overtime) is refused, not paid.
@@ -159,17 +160,22 @@ def parse_decimal(value) -> Decimal:
             number = Decimal(text)
         except InvalidOperation:
             raise ValueError(value) from None
-    if not number.is_finite():
+    # Huge numbers would overflow the Decimal context when quantized later.
+    if not number.is_finite() or number.adjusted() > 15:
         raise ValueError(value)
     return number
 
 
 def clean_custom_value(custom_field: CustomField, raw) -> tuple[str | None, str | None]:
     """(canonical text or None for empty, error message or None)."""
+    from tipro.entries.services import has_control_characters
+
     text = _as_text(raw)
     label = custom_field.label
     if not text:
         return None, None
+    if has_control_characters(text):
+        return None, _("«%(label)s» inneholder ugyldige tegn.", label=label)
     if custom_field.field_type == "yesno":
         lowered = text.lower()
         if lowered in YES:
@@ -199,7 +205,7 @@ def clean_custom_value(custom_field: CustomField, raw) -> tuple[str | None, str 
 
 def _parse_int(value) -> int | None:
     text = _as_text(value)
-    return int(text) if text.isdigit() and 0 < int(text) < 2**31 else None
+    return parse_id(text)
 
 
 # ---------------------------------------------------------------- the extension points
@@ -548,35 +554,58 @@ def stored_form_values(entry: TimeEntry | None) -> dict[str, str]:
 
 
 def describe_extras(entry: TimeEntry) -> list[tuple[str, str]]:
-    """(label, value) pairs describing the entry's extras in lists."""
-    pairs: list[tuple[str, str]] = []
-    link = db.session.scalar(select(EntryAbsence).where(EntryAbsence.entry_id == entry.id))
-    if link is not None:
-        pairs.append((_("Fravær"), link.absence_type.name))
+    """(label, value) pairs describing the entry's extras (one entry; lists use the batch)."""
+    return describe_extras_for([entry]).get(entry.id, [])
+
+
+def describe_extras_for(entries) -> dict[int, list[tuple[str, str]]]:
+    """entry id → (label, value) pairs for a whole list, in three statements however long."""
+    ids = sorted({e.id for e in entries if e.id is not None})
+    described: dict[int, list[tuple[str, str]]] = {i: [] for i in ids}
+    if not ids:
+        return described
+    for entry_id, name in db.session.execute(
+        select(EntryAbsence.entry_id, AbsenceType.name)
+        .join(AbsenceType, AbsenceType.id == EntryAbsence.absence_type_id)
+        .where(EntryAbsence.entry_id.in_(ids))
+    ):
+        described[entry_id].append((_("Fravær"), name))
     units = {"hours": _("t"), "km": _("km"), "pieces": _("stk"), "nok": _("kr")}
-    for supplement in db.session.scalars(
-        select(EntrySupplement)
-        .where(EntrySupplement.entry_id == entry.id)
-        .order_by(EntrySupplement.id)
+    for entry_id, quantity, type_name, unit, product_name in db.session.execute(
+        select(
+            EntrySupplement.entry_id,
+            EntrySupplement.quantity,
+            SupplementType.name,
+            SupplementType.unit,
+            Product.name,
+        )
+        .join(SupplementType, SupplementType.id == EntrySupplement.supplement_type_id)
+        .outerjoin(Product, Product.id == EntrySupplement.product_id)
+        .where(EntrySupplement.entry_id.in_(ids))
+        .order_by(EntrySupplement.entry_id, EntrySupplement.id)
     ):
-        supplement_type = supplement.supplement_type
-        text = f"{fmt_quantity(supplement.quantity)} {units[supplement_type.unit]}"
-        if supplement.product is not None:
-            text += f" {supplement.product.name}"
-        pairs.append((supplement_type.name, text))
-    for value in db.session.scalars(
-        select(CustomFieldValue)
+        text = f"{fmt_quantity(quantity)} {units[unit]}"
+        if product_name is not None:
+            text += f" {product_name}"
+        described[entry_id].append((type_name, text))
+    for entry_id, value, label, field_type in db.session.execute(
+        select(
+            CustomFieldValue.entry_id,
+            CustomFieldValue.value,
+            CustomField.label,
+            CustomField.field_type,
+        )
         .join(CustomField, CustomField.id == CustomFieldValue.field_id)
-        .where(CustomFieldValue.entry_id == entry.id)
-        .order_by(CustomField.position, CustomField.label)
+        .where(CustomFieldValue.entry_id.in_(ids))
+        .order_by(CustomFieldValue.entry_id, CustomField.position, CustomField.label)
     ):
-        text = value.value
-        if value.field.field_type == "yesno":
-            text = _("Ja") if text == "ja" else _("Nei")
-        elif value.field.field_type == "number":
-            text = text.replace(".", ",")
-        pairs.append((value.field.label, text))
-    return pairs
+        text = value
+        if field_type == "yesno":
+            text = _("Ja") if value == "ja" else _("Nei")
+        elif field_type == "number":
+            text = value.replace(".", ",")
+        described[entry_id].append((label, text))
+    return described
 
 
 def transfer_comment(entry: TimeEntry) -> str:

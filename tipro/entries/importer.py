@@ -108,7 +108,7 @@ def save_many(
                     continue
                 savepoint = db.session.begin_nested()
                 try:
-                    entry_services._save_no_commit(
+                    entry_services.stage_entry(
                         actor,
                         item.data,
                         entry_uuid=item.uuid,

@@ -15,7 +15,7 @@ from tipro.entries.services import EntryInput, EntryNotFound
 from tipro.errors import UserError
 from tipro.extensions import db
 from tipro.models import TimeEntry, User
-from tipro.security import safe_next_url
+from tipro.security import parse_id, safe_next_url
 from tipro.tenancy import get_or_404
 from tipro.ui import OSLO, today_in_oslo
 
@@ -89,9 +89,10 @@ def _for_user(user_id_text: str | None) -> User | None:
     """Admins may register for another user of the company; anyone else only for themself."""
     if not user_id_text or not current_user.has_role("admin"):
         return None
-    if not user_id_text.isdigit():
+    user_id = parse_id(user_id_text)
+    if user_id is None:
         abort(404)
-    user = db.session.scalar(select(User).where(User.id == int(user_id_text)))
+    user = db.session.scalar(select(User).where(User.id == user_id))
     if user is None:
         abort(404)
     return user
@@ -102,6 +103,14 @@ def form_context(values: dict[str, str], errors: dict[str, str], **extra) -> dic
     day = _parse_day(values.get("date"))
     values.setdefault("date", day.isoformat())
     recent, others = queries.project_choices(current_user, day)
+    needle = (values.get("q") or "").strip().lower()
+    if needle:
+        recent = [p for p in recent if needle in p.display_name.lower()]
+        others = [p for p in others if needle in p.display_name.lower()]
+        if len(recent) + len(others) == 1 and not _fragment_request():
+            # One hit: pick it, so a search without JS is one tap from saving (a fragment
+            # must not: its activity field would not follow).
+            values["project_id"] = str((recent or others)[0].id)
     project_id = services._parse_id(values.get("project_id"))
     project_id = project_id if project_id and project_id > 0 else None
     context = {
@@ -148,12 +157,25 @@ def _today_context(values=None, errors=None) -> dict:
     }
 
 
+def _searched_values(base: dict[str, str] | None = None) -> dict[str, str] | None:
+    """`base` plus what the project search form (works without JS) sent by GET, else None."""
+    if "q" not in request.args:
+        return None
+    values = dict(base or {})
+    values.update({name: request.args[name] for name in FORM_FIELDS if name in request.args})
+    values["q"] = request.args["q"][:100]
+    return values
+
+
 def today_page(values=None, errors=None, status: int = 200):
     """The start page: today's and this week's hours, quick entry, repeat buttons."""
-    if values is None and request.args.get("gjenta", "").isdigit():
+    if values is None:
+        values = _searched_values()
+    repeat_id = parse_id(request.args.get("gjenta"))
+    if values is None and repeat_id is not None:
         source = db.session.scalar(
             select(TimeEntry).where(
-                TimeEntry.id == int(request.args["gjenta"]),
+                TimeEntry.id == repeat_id,
                 TimeEntry.user_id == current_user.id,
             )
         )
@@ -224,7 +246,7 @@ def _fmt_day(entry: TimeEntry) -> str:
 
 @bp.get("/registreringer/ny")
 def new():
-    values = {
+    values = _searched_values() or {
         "date": _parse_day(request.args.get("dato")).isoformat(),
         "project_id": request.args.get("prosjekt", ""),
         "activity_id": request.args.get("aktivitet", ""),
@@ -242,6 +264,7 @@ def edit(entry_id: int):
     read_only = entry.is_locked or services.week_is_locked(entry.user_id, entry.date)
     if request.method == "GET" or read_only:
         values = _values_from_entry(entry)
+        values = (None if read_only else _searched_values(values)) or values
         status = 200 if request.method == "GET" else 409
         errors = {} if status == 200 else {"form": _("Timene er sendt inn og kan ikke endres.")}
         return render_template(
@@ -306,16 +329,8 @@ def project_options():
         "date": _parse_day(request.args.get("date")).isoformat(),
         "project_id": request.args.get("project_id", ""),
     }
-    context = form_context(values, {})
-    needle = (request.args.get("q") or "").strip().lower()
-    if needle:
-        context["recent_projects"] = [
-            p for p in context["recent_projects"] if needle in p.display_name.lower()
-        ]
-        context["other_projects"] = [
-            p for p in context["other_projects"] if needle in p.display_name.lower()
-        ]
-    return render_template("entries/_project_field.html", **context)
+    values["q"] = request.args.get("q", "")
+    return render_template("entries/_project_field.html", **form_context(values, {}))
 
 
 # ---------------------------------------------------------------- week
@@ -325,9 +340,10 @@ def _week_user() -> User:
     text = request.values.get("bruker", "")
     if not text:
         return current_user
-    if not text.isdigit():
+    user_id = parse_id(text)
+    if user_id is None:
         abort(404)
-    user = db.session.scalar(select(User).where(User.id == int(text)))
+    user = db.session.scalar(select(User).where(User.id == user_id))
     visible = services.visible_user_ids(current_user)
     if user is None or (visible is not None and user.id not in visible):
         abort(404)
@@ -533,7 +549,7 @@ STATE_NAMES = {
 @bp.app_context_processor
 def timer_context():
     """The running timer for the badge on every page, and names the entry lists use."""
-    context = {"state_names": STATE_NAMES, "describe_extras": extras.describe_extras}
+    context = {"state_names": STATE_NAMES, "describe_extras_for": extras.describe_extras_for}
     if not getattr(current_user, "is_authenticated", False):
         return context
     timer = services.running_timer(current_user)

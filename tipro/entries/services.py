@@ -47,6 +47,7 @@ from tipro.models.work import (
     LOCKED_WEEK_STATES,
     WEEK_SUBMITTED,
 )
+from tipro.security import parse_id
 from tipro.tenancy import company_scope
 from tipro.ui import OSLO, today_in_oslo
 
@@ -71,7 +72,10 @@ AUDITED_FIELDS = (
     "employee_id",
 )
 
-_DECIMAL_RE = re.compile(r"^(-?)([0-9]*)(?:[.,]([0-9]*))?$")
+# At most 9 whole digits: more would overflow the Decimal context on quantize.
+# Control characters (NUL above all: PostgreSQL refuses it in text) are never typed text.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_DECIMAL_RE = re.compile(r"^(-?)([0-9]{0,9})(?:[.,]([0-9]*))?$")
 _CLOCK_RE = re.compile(r"^(-?)([0-9]{1,2}):([0-9]{2})$")
 _TIME_RE = re.compile(r"^([0-9]{1,2})(?:[:.]?([0-9]{2}))?$")
 # Uuids from clients: any RFC 4122 text form, stored lower-case with hyphens.
@@ -126,6 +130,11 @@ class _Clean:
 
 
 # ---------------------------------------------------------------- parsing
+
+
+def has_control_characters(text: str) -> bool:
+    """True for text with control characters other than tab and line breaks."""
+    return bool(CONTROL_CHARACTERS.search(text))
 
 
 def parse_hours(text) -> Decimal:
@@ -203,7 +212,7 @@ def _parse_id(value) -> int | None:
     text = str(value).strip()
     if not text:
         return None
-    return int(text) if text.isdigit() and 0 < int(text) < 2**31 else -1
+    return parse_id(text) or -1
 
 
 def normalise_uuid(value: str | None) -> str:
@@ -292,6 +301,8 @@ def _check(data: EntryInput, target: User, errors: dict[str, str], entry: TimeEn
     clean.comment = comment.strip()
     if len(clean.comment) > MAX_COMMENT:
         errors["comment"] = _("Kommentaren kan være høyst %(n)d tegn.", n=MAX_COMMENT)
+    elif has_control_characters(clean.comment):
+        errors["comment"] = _("Teksten inneholder ugyldige tegn.")
 
     _check_hours(data, clean, errors)
     if clean.date is not None:
@@ -373,7 +384,7 @@ def _parse_break(value) -> int:
     if value is None or value == "":
         return 0
     text = str(value).strip()
-    if not text.isdigit():
+    if not (text.isascii() and text.isdigit()) or len(text) > 5:
         raise UserError(_("Pause skrives i hele minutter, f.eks. 30."), "break_minutes")
     minutes = int(text)
     if minutes > 24 * 60:
@@ -480,7 +491,7 @@ def save_entry(
     """Create or update (by uuid) one entry; a replay with the same uuid never adds a row."""
     with company_scope(actor.company_id):
         try:
-            entry = _save_no_commit(
+            entry = stage_entry(
                 actor, data, entry_uuid=entry_uuid, for_user=for_user, source=source
             )
             db.session.commit()
@@ -496,14 +507,21 @@ def save_entry(
     return entry
 
 
-def _save_no_commit(
+def stage_entry(
     actor: User,
     data: EntryInput,
     *,
-    entry_uuid: str | None,
-    for_user: User | None,
-    source: str,
+    entry_uuid: str | None = None,
+    for_user: User | None = None,
+    source: str = "web",
 ) -> TimeEntry:
+    """`save_entry` without the commit: checks every rule and flushes, the caller commits.
+
+    For bulk saves (import, absence ranges, the timer) that must store several rows, or a row
+    and something else, all or nothing. Raises UserError like `save_entry` but leaves the
+    rollback to the caller (use a savepoint, `db.session.begin_nested()`, to survive one bad
+    item). Call it inside `company_scope(actor.company_id)`.
+    """
     if source not in ENTRY_SOURCES:
         raise ValueError(f"unknown source {source!r}")
     key = normalise_uuid(entry_uuid)
@@ -734,6 +752,8 @@ def start_timer(actor: User, project_id, activity_id, comment: str = "") -> Time
         text = (comment or "").strip()
         if len(text) > MAX_COMMENT:
             errors["comment"] = _("Kommentaren kan være høyst %(n)d tegn.", n=MAX_COMMENT)
+        elif has_control_characters(text):
+            errors["comment"] = _("Teksten inneholder ugyldige tegn.")
         if errors:
             db.session.rollback()
             raise EntryValidationError(errors)
@@ -787,7 +807,7 @@ def stop_timer(actor: User, *, now: datetime | None = None) -> TimeEntry:
                     },
                     status=409,
                 )
-            entry = _save_no_commit(
+            entry = stage_entry(
                 actor,
                 EntryInput(
                     date=started.astimezone(OSLO).date(),

@@ -1,0 +1,100 @@
+"""Entry lists show the extras, and their SQL does not grow with the number of entries."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+import pytest
+from sqlalchemy import event
+
+from tests.extras.test_entry_extras import field, supplement
+from tipro.entries import extras
+from tipro.entries.services import EntryInput, save_entry
+from tipro.models import AbsenceType
+from tipro.ui import today_in_oslo
+
+
+@contextmanager
+def counted(db):
+    """Every SQL statement sent on the test's connection while the block runs."""
+    statements: list[str] = []
+    connection = db.engines[None]  # the `db` fixture binds every session to one connection
+
+    def before(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    event.listen(connection, "before_cursor_execute", before)
+    try:
+        yield statements
+    finally:
+        event.remove(connection, "before_cursor_execute", before)
+
+
+def _add_entries(world, machine, overtime, n: int, start: int) -> None:
+    """n one-hour entries today, alternating between two week lines, all with extras."""
+    for i in range(start, start + n):
+        save_entry(
+            world.user,
+            EntryInput(
+                date=today_in_oslo(),
+                project_id=world.project.id if i % 2 else None,
+                activity_id=world.work.id,
+                hours="1",
+                comment=f"Post {i}",
+                extras={f"x_cf_{machine.key}": "Gravemaskin", f"x_sup_{overtime.id}": "0,5"},
+            ),
+        )
+
+
+@pytest.mark.parametrize("url", ["/", "/uke"])
+def test_list_pages_query_count_does_not_grow_with_entries(client, login, db, world, url):
+    machine = field(db, world, "maskin")
+    overtime = supplement(db, world, "Overtid 50 %")
+    login(world.user)
+    _add_entries(world, machine, overtime, 2, 0)
+    client.get(url)  # warm caches that are per process, not per entry (e.g. the catalogue)
+    with counted(db) as few:
+        body = client.get(url).get_data(as_text=True)
+    assert body.count("Maskin: Gravemaskin") == 2 and "Overtid 50 %: 0,5 t" in body
+
+    _add_entries(world, machine, overtime, 8, 2)
+    with counted(db) as many:
+        body = client.get(url).get_data(as_text=True)
+    assert body.count("Maskin: Gravemaskin") == 10
+    assert len(many) == len(few), "\n".join(many[len(few) :])
+
+
+def test_batch_description_matches_single_and_keeps_order(db, world):
+    field(db, world, "maskin")
+    field(db, world, "kran", "yesno")
+    overtime = supplement(db, world, "Overtid 50 %")
+    holiday = AbsenceType(
+        company_id=world.company.id, name="Ferie", code="ferie", activity_id=world.holiday.id
+    )
+    db.session.add(holiday)
+    db.session.commit()
+    work = save_entry(
+        world.user,
+        EntryInput(
+            date=today_in_oslo(),
+            project_id=world.project.id,
+            activity_id=world.work.id,
+            hours="2",
+            extras={"x_cf_maskin": "Lift", "x_cf_kran": "ja", f"x_sup_{overtime.id}": "1,5"},
+        ),
+    )
+    away = save_entry(
+        world.user,
+        EntryInput(
+            date=today_in_oslo(),
+            activity_id=world.holiday.id,
+            hours="3",
+            kind="absence",
+            extras={"x_absence_type": str(holiday.id)},
+        ),
+    )
+    batch = extras.describe_extras_for([work, away])
+    assert batch[work.id] == [("Overtid 50 %", "1,5 t"), ("Kran", "Ja"), ("Maskin", "Lift")]
+    assert batch[away.id] == [("Fravær", "Ferie")]
+    assert extras.describe_extras(work) == batch[work.id]
+    assert extras.describe_extras_for([]) == {}
