@@ -78,6 +78,8 @@ def load_config(instance_path: str | Path, environ: dict[str, str] | None = None
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "PERMANENT_SESSION_LIFETIME": 60 * 60 * 12,
+        # Forms are small; nothing uploads files over the web (imports go through the CLI).
+        "MAX_CONTENT_LENGTH": 4 * 1024 * 1024,
         "WTF_CSRF_TIME_LIMIT": None,
         "WTF_CSRF_SSL_STRICT": public_url.startswith("https://"),
         "BABEL_DEFAULT_LOCALE": "nb",

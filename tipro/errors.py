@@ -46,12 +46,23 @@ def init_app(app: Flask) -> None:
     def method_not_allowed(error):
         return _page(405, _("Ikke tillatt"), _("Denne handlingen er ikke tillatt her."))
 
+    @app.errorhandler(413)
+    def too_large(error):
+        return _page(
+            413, _("For mye data"), _("Det du sendte var for stort. Prøv med mindre tekst.")
+        )
+
     @app.errorhandler(429)
     def too_many(error):
         return _page(429, _("For mange forsøk"), _("Vent litt og prøv igjen."))
 
     @app.errorhandler(500)
     def server_error(error):
+        from tipro.extensions import db
+
+        # After a database error the transaction is aborted; the page itself queries (the
+        # timer badge), so start clean or the friendly page would fail as well.
+        db.session.rollback()
         return _page(
             500,
             _("Noe gikk galt"),

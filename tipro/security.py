@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import re
 from collections.abc import Callable
 from functools import wraps
 from urllib.parse import urlsplit
@@ -50,6 +52,19 @@ def role_required(role: str) -> Callable:
     return decorator
 
 
+MAX_ID = 2**31 - 1  # ids are INTEGER columns; a larger number would fail in PostgreSQL
+
+
+def parse_id(value) -> int | None:
+    """A positive id from untrusted text (ASCII digits only, within INTEGER), else None."""
+    text = str(value if value is not None else "").strip()
+    # str.isdigit() alone also accepts '²' and '٣', which int() rejects or reads oddly.
+    if not text.isascii() or not text.isdigit() or len(text) > 10:
+        return None
+    number = int(text)
+    return number if 0 < number <= MAX_ID else None
+
+
 def safe_next_url(target: str | None) -> str | None:
     """Accept only a local path as a post-login redirect (no scheme, host or '//')."""
     if not target:
@@ -59,6 +74,40 @@ def safe_next_url(target: str | None) -> str | None:
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
         return None
     return target
+
+
+_SECRET_IN_URL = [
+    (re.compile(r"((?:consumerToken|employeeToken|token)=)[^&\s'\"]+"), r"\1***"),
+    # DELETE /token/session/{token} carries a session token in the path.
+    (re.compile(r"(/token/session/)(?![:>])[^\s?/'\"]+"), r"\1***"),
+]
+
+
+def redact(value):
+    """A log argument with Tripletex tokens in URLs replaced by '***'."""
+    if not isinstance(value, str):
+        return value
+    for pattern, replacement in _SECRET_IN_URL:
+        value = pattern.sub(replacement, value)
+    return value
+
+
+class RedactTokens(logging.Filter):
+    """urllib3 logs each request URL at DEBUG; the session request has the tokens in it."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg = redact(record.msg)
+        if isinstance(record.args, tuple):
+            record.args = tuple(redact(a) for a in record.args)
+        return True
+
+
+def install_log_redaction() -> None:
+    """Add the token filter to the loggers that see Tripletex URLs (once per process)."""
+    for name in ("urllib3.connectionpool", "requests"):
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, RedactTokens) for f in logger.filters):
+            logger.addFilter(RedactTokens())
 
 
 def _require_login():
@@ -92,7 +141,13 @@ def _security_headers(response):
     headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
     if current_app.config.get("SESSION_COOKIE_SECURE"):
         headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
-    if request.headers.get("HX-Request") is not None or "HX-Request" in response.vary:
+    if (
+        response.mimetype == "text/html"
+        or request.headers.get("HX-Request") is not None
+        or "HX-Request" in response.vary
+    ):
+        # Any HTML URL may answer htmx with a fragment; the full page must say so too, or a
+        # cache (the service worker) could hand the page out for the fragment or vice versa.
         response.vary.add("HX-Request")
     if current_user and getattr(current_user, "is_authenticated", False):
         # Pages with one person's hours must never be stored by shared caches.
@@ -101,6 +156,7 @@ def _security_headers(response):
 
 
 def init_app(app: Flask) -> None:
+    install_log_redaction()
     app.before_request(_require_login)
     app.teardown_request(_leave_company)
     app.after_request(_security_headers)

@@ -54,7 +54,7 @@ def test_htmx_request_without_login_gets_hx_redirect(client):
     assert response.headers["HX-Redirect"] == "/logg-inn"
 
 
-ADMIN_ONLY = ["/admin/brukere"]
+ADMIN_ONLY = ["/admin/", "/admin/brukere"]
 
 
 @pytest.mark.parametrize("role,expected", [("employee", 403), ("approver", 403), ("admin", 200)])
@@ -279,3 +279,20 @@ def test_unexpected_error_shows_friendly_norwegian_500(app, client, make_user, l
     assert response.status_code == 500
     body = response.get_data(as_text=True)
     assert "Noe gikk galt" in body and "boom" not in body
+
+
+def test_admin_area_has_one_menu_entry_and_its_own_links(client, make_user, login):
+    login(make_user(role="admin"))
+    page = client.get("/admin/").get_data(as_text=True)
+    for label in ("Innstillinger", "Synkronisering", "Tillegg og felt", "Brukere"):
+        assert label in page
+    assert 'class="subnav"' in page
+    start = client.get("/").get_data(as_text=True)
+    assert 'class="subnav"' not in start and ">Admin</a>" in start
+
+
+def test_oversized_request_gets_friendly_413(client, make_user, login):
+    login(make_user())
+    response = client.post("/sprak", data={"language": "nb", "next": "x" * (5 * 1024 * 1024)})
+    assert response.status_code == 413
+    assert "For mye data" in response.get_data(as_text=True)

@@ -7,8 +7,14 @@ from tipro.auth.forms import UserForm
 from tipro.auth.services import create_user
 from tipro.errors import UserError
 from tipro.models import User
-from tipro.security import role_required
+from tipro.security import parse_id, role_required
 from tipro.tenancy import get_or_404
+
+
+@bp.get("/")
+@role_required("admin")
+def index():
+    return render_template("admin/index.html")
 
 
 @bp.get("/brukere")
@@ -56,7 +62,8 @@ def user_detail(user_id: int):
                     name=form.name.data or "",
                     role=form.role.data,
                     is_enabled=request.form.get("is_enabled") == "y",
-                    employee_id=int(raw_employee) if raw_employee.isdigit() else None,
+                    # Anything but a valid id is an unknown employee (-1), not an unlink.
+                    employee_id=(parse_id(raw_employee) or -1) if raw_employee.strip() else None,
                 )
             except UserError as error:
                 errors[error.field or "role"] = error.message
