@@ -18,11 +18,20 @@ NAV_ITEMS: list[tuple[str, object, str]] = [
     ("entries.absence_page", _l("Fravær"), "employee"),
     ("approvals.index", _l("Godkjenning"), "approver"),
     ("reports.index", _l("Rapporter"), "approver"),
-    ("admin.settings", _l("Innstillinger"), "admin"),
-    ("admin.sync", _l("Synkronisering"), "admin"),
-    ("admin.transfers", _l("Overføringer"), "admin"),
-    ("admin.supplement_types", _l("Tillegg og felt"), "admin"),
-    ("admin.users", _l("Brukere"), "admin"),
+    ("admin.index", _l("Admin"), "admin"),
+]
+
+# The admin area has its own row of links, so the main menu stays one line on a phone.
+ADMIN_ITEMS: list[tuple[str, object, object]] = [
+    ("admin.settings", _l("Innstillinger"), _l("Tripletex-tilkobling og firmaoppsett")),
+    (
+        "admin.sync",
+        _l("Synkronisering"),
+        _l("Ansatte, kunder, prosjekter og aktiviteter fra Tripletex"),
+    ),
+    ("admin.transfers", _l("Overføringer"), _l("Lønnsgrunnlag og ordre til Tripletex")),
+    ("admin.supplement_types", _l("Tillegg og felt"), _l("Tillegg, fravær og egne felt")),
+    ("admin.users", _l("Brukere"), _l("Hvem som kan logge inn, og roller")),
 ]
 
 ROLE_NAMES = {"employee": _l("Ansatt"), "approver": _l("Godkjenner"), "admin": _l("Admin")}
@@ -39,6 +48,7 @@ def init_app(app: Flask) -> None:
         endpoints = current_app.view_functions
         return {
             "nav_items": [item for item in NAV_ITEMS if item[0] in endpoints],
+            "admin_items": [item for item in ADMIN_ITEMS if item[0] in endpoints],
             "role_names": ROLE_NAMES,
             "today": today_in_oslo(),
         }
