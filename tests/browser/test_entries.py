@@ -70,6 +70,12 @@ def log_in(page: Page, base_url: str, user) -> list[str]:
     page.get_by_label("Passord").fill(TEST_PASSWORD)
     page.get_by_role("button", name="Logg inn").click()
     expect(page.get_by_role("heading", name="Før timer")).to_be_visible()
+    # htmx is a deferred script: under load the page can be visible before htmx has wired the
+    # form, and a change made in that gap would never reach the server.
+    page.wait_for_load_state("load")
+    page.wait_for_function(
+        "() => window.htmx !== undefined && document.body.hasAttribute('hx-boost')"
+    )
     return errors
 
 

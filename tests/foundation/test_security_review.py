@@ -242,6 +242,7 @@ MIN_ROLE = {
     "entries.week_cell": EMPLOYEE,
     "entries.copy_week": EMPLOYEE,
     "entries.submit_week": EMPLOYEE,
+    "admin.index": ADMIN,
     "admin.users": ADMIN,
     "admin.create_user_view": ADMIN,
     "admin.user_detail": ADMIN,
