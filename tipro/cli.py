@@ -47,6 +47,10 @@ def worker_command(burst: bool) -> None:
     from tipro.jobs import RedisNotConfigured, run_worker
 
     try:
+        if not burst:
+            from tipro.sync_jobs import ensure_schedule
+
+            ensure_schedule()  # a worker started on its own also keeps the sync schedule going
         run_worker(current_app._get_current_object(), burst=burst)
     except RedisNotConfigured as error:
         _fail(str(error))

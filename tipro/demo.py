@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 from datetime import timedelta
+from pathlib import Path
 
 import click
 from flask.cli import with_appcontext
@@ -20,6 +21,16 @@ DEMO_USERS = (
 )
 
 log = logging.getLogger(__name__)
+# Beside a checkout in the TiPro workspace; a plain clone has no spec and runs without checks.
+DEFAULT_SPEC = Path(__file__).resolve().parents[2] / "shared" / "tripletex" / "openapi.json"
+
+
+def demo_spec_path() -> str | None:
+    """The spec the demo sandbox validates against: TIPRO_TRIPLETEX_SPEC or the default."""
+    configured = os.environ.get("TIPRO_TRIPLETEX_SPEC")
+    if configured:
+        return configured
+    return str(DEFAULT_SPEC) if DEFAULT_SPEC.is_file() else None
 
 
 @click.command("demo")
@@ -34,7 +45,7 @@ def demo_command(host: str, port: int, sandbox_port: int) -> None:
     from tipro.launcher import Launcher
     from tipro.sandbox import SandboxServer
 
-    spec = os.environ.get("TIPRO_TRIPLETEX_SPEC")
+    spec = demo_spec_path()
     sandbox = SandboxServer(
         host="127.0.0.1",
         port=sandbox_port,
@@ -52,13 +63,13 @@ def demo_command(host: str, port: int, sandbox_port: int) -> None:
             current_app.instance_path,
             host=host,
             port=port,
-            after_start=lambda: set_up_demo(sandbox.base_url),
+            after_start=lambda: set_up_demo(sandbox.base_url, spec),
         ).run()
     finally:
         sandbox.stop()
 
 
-def set_up_demo(sandbox_url: str) -> list[str]:
+def set_up_demo(sandbox_url: str, spec: str | None = None) -> list[str]:
     """Company, connection, full sync, users and sample hours; reuses what exists."""
     from sqlalchemy import select, update
 
@@ -84,6 +95,9 @@ def set_up_demo(sandbox_url: str) -> list[str]:
     run = run_inline(company.id, full=True, trigger="demo")
     lines = [
         f"Tripletex-sandkasse: {sandbox_url}  (API-nøkkel {DEMO_EMPLOYEE_TOKEN})",
+        f"  kontrollerer kall mot {spec}"
+        if spec
+        else "  (ingen openapi.json funnet: kall kontrolleres ikke mot spesifikasjonen)",
         f"Demofirma {DEMO_COMPANY}: synkronisert ({run.status}, {run.api_calls} API-kall)",
     ]
     for email, role, password, name in DEMO_USERS:

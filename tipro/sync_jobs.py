@@ -62,9 +62,15 @@ def settings() -> dict:
     }
 
 
+def _prefix() -> str:
+    # Job ids are global in Redis: instances (or test sessions) sharing one Redis must not
+    # see each other's "sync-1-1" as already queued.
+    return current_app.config.get("QUEUE_PREFIX") or "tipro"
+
+
 def job_id(run: SyncRun) -> str:
     """RQ job id of a run (letters, digits and '-' only)."""
-    return f"sync-{run.company_id}-{run.id}"
+    return f"{_prefix()}-sync-{run.company_id}-{run.id}"
 
 
 def lock_company(company_id: int) -> None:
@@ -259,7 +265,7 @@ def sync_tick() -> int:
 
 
 def _tick_id(when: datetime) -> str:
-    return f"sync-tick-{when.strftime('%Y%m%d%H%M')}"
+    return f"{_prefix()}-sync-tick-{when.strftime('%Y%m%d%H%M')}"
 
 
 def schedule_next_tick(delay: timedelta = timedelta(minutes=1)) -> None:

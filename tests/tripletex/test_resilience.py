@@ -205,3 +205,27 @@ def test_request_log_fields(sandbox, client, rec):
     assert entry.method == "GET" and entry.path == "/department" and entry.status == 200
     assert entry.duration_ms >= 0 and entry.request_id and entry.attempt == 1
     assert entry.query["fields"] and entry.query["from"] == "0" and entry.query["count"] == "1001"
+
+
+def test_network_error_text_never_carries_tokens():
+    """A refused connection on session creation names the URL; the tokens must not leak."""
+    import socket
+
+    from tipro.tripletex.client import TripletexClient
+    from tipro.tripletex.errors import TripletexError
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]  # closed again: nothing listens there
+    client = TripletexClient(
+        f"http://127.0.0.1:{port}/v2",
+        "consumer-secret-123",
+        "employee-secret-456",
+        max_retries=0,
+        sleep=lambda _s: None,
+    )
+    with pytest.raises(TripletexError) as caught:
+        client.who_am_i()
+    text = str(caught.value) + repr(caught.value) + str(caught.value.__cause__)
+    assert "consumer-secret-123" not in text and "employee-secret-456" not in text
+    assert caught.value.__cause__ is None

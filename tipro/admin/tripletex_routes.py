@@ -16,7 +16,7 @@ from tipro.admin.tripletex_text import (
     webhook_text,
 )
 from tipro.extensions import db
-from tipro.security import role_required
+from tipro.security import parse_id, role_required
 from tipro.sync_jobs import active_run, request_sync, settings
 from tipro.tripletex.connection import ConnectError, connect, connection_row, disconnect
 
@@ -137,7 +137,7 @@ def sync_now():
 def invite_employees():
     form = ConfirmForm()
     if form.validate_on_submit():
-        ids = [int(v) for v in request.form.getlist("employee_id") if v.isdigit()]
+        ids = [i for i in map(parse_id, request.form.getlist("employee_id")) if i is not None]
         created = services.invite_employees(current_user.company, ids, current_user)
         flash(_("%(count)d brukere er opprettet.", count=len(created)))
     return redirect(url_for("admin.sync"))

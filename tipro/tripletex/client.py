@@ -403,11 +403,12 @@ class TripletexClient(TripletexApi):
                     retries += 1
                     self._sleep(self._backoff(retries, self.backoff_base))
                     continue
+                # The library's text names the full URL, which for a session call carries the
+                # tokens; scrub it, and drop the cause so no traceback (RQ stores them) has it.
+                detail = f"{kind}: {self._scrub(str(exc))}"
                 if not safe and not not_sent:
-                    raise OutcomeUnknown(
-                        f"{kind}: {exc}", method=method, path=path, payload=json
-                    ) from exc
-                raise NetworkError(f"{kind}: {exc}", method=method, path=path) from exc
+                    raise OutcomeUnknown(detail, method=method, path=path, payload=json) from None
+                raise NetworkError(detail, method=method, path=path) from None
 
             self._note_rate_headers(resp)
             request_id = resp.headers.get("x-tlx-request-id")
@@ -496,6 +497,14 @@ class TripletexClient(TripletexApi):
                 method=method,
                 path=path,
             ) from exc
+
+    def _scrub(self, text: str) -> str:
+        """Replace every token this client knows with *** (for error texts)."""
+        cached = self.session_cache.get()
+        for secret in (self._consumer_token, self._employee_token, cached[0] if cached else None):
+            if secret:
+                text = text.replace(secret, REDACTED)
+        return text
 
     def _log(
         self,

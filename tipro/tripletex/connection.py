@@ -30,7 +30,7 @@ from tipro.models.people import (
 from tipro.models.sync import TripletexConnection
 from tipro.tripletex.client import MemorySessionCache, RequestLogEntry, TripletexClient
 from tipro.tripletex.errors import NeedsReconnect, PermissionDenied, TripletexError
-from tipro.tripletex.sync import WEBHOOK_SUBJECTS
+from tipro.tripletex.sync import WEBHOOK_SUBJECTS, redact
 
 log = logging.getLogger(__name__)
 
@@ -337,7 +337,9 @@ def subscribe_webhooks(
             )
             created.append(sub["id"])
     except TripletexError as error:
-        log.warning("webhook subscription failed for company %s: %s", company_id, error)
+        log.warning(
+            "webhook subscription failed for company %s: %s", company_id, redact(str(error))
+        )
         row = _connection_row(session, company_id)
         row.webhook_status = "unavailable"
         row.webhook_error = error.user_message
@@ -376,7 +378,9 @@ def disconnect(session: Session, company: Company, settings: Mapping[str, Any]) 
                 client.close()
         except TripletexError as error:
             # A revoked token cannot clean up; Tripletex drops its subscriptions with it.
-            log.info("disconnect clean-up for company %s skipped: %s", company_id, error)
+            log.info(
+                "disconnect clean-up for company %s skipped: %s", company_id, redact(str(error))
+            )
     company = session.get(Company, company_id)
     company.tripletex_employee_token_encrypted = None
     company.tripletex_token_last4 = None

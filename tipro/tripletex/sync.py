@@ -10,6 +10,7 @@ that a run refreshes by id.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -52,7 +53,7 @@ from tipro.models.sync import (
 )
 from tipro.tripletex import api as tx_api
 from tipro.tripletex.client import TripletexClient, oslo_today
-from tipro.tripletex.errors import NeedsReconnect, TripletexError
+from tipro.tripletex.errors import NeedsReconnect, PermissionDenied, TripletexError
 from tipro.tripletex.types import ListResult
 
 log = logging.getLogger(__name__)
@@ -76,6 +77,19 @@ WEBHOOK_SUBJECTS = {
     "customer": "customers",
     "project": "projects",
     "product": "products",
+}
+# Norwegian names for the run's error text (tipro/tripletex has no Flask, so no gettext here).
+DENIED_LABELS = {
+    "divisions": "virksomheter",
+    "departments": "avdelinger",
+    "employees": "ansatte",
+    "customers": "kunder",
+    "activities": "aktiviteter",
+    "projects": "prosjekter",
+    "salary_types": "lønnsarter",
+    "vat_types": "mva-koder",
+    "products": "produkter",
+    "hourly_rates": "timepriser",
 }
 # In checksum mode any non-empty If-None-Match makes Tripletex return a real versionDigest.
 PRIME_DIGEST = "tipro"
@@ -720,12 +734,26 @@ class MasterDataSync:
 # ----- run bookkeeping ---------------------------------------------------------------------
 
 
+# Secrets that may appear in an error's text: requests names the whole URL of a failed
+# connection, including the tokens of PUT /token/session/:create and DELETE /token/session/{t}.
+_SECRET_QUERY = re.compile(r"((?:consumerToken|employeeToken|token)=)[^&\s'\")]+", re.IGNORECASE)
+_SESSION_IN_PATH = re.compile(r"(/token/session/)(?!:create|>whoAmI|%3EwhoAmI)[^\s?'\")]+")
+
+
+def redact(text: str) -> str:
+    """Text with any token values replaced by ***."""
+    return _SESSION_IN_PATH.sub(r"\1***", _SECRET_QUERY.sub(r"\1***", text))
+
+
 def _fail_text(error: TripletexError) -> str:
-    detail = error.message or ""
+    """The Norwegian explanation plus Tripletex's own message (never a network library's)."""
     text = error.user_message
+    # Without an HTTP status the "message" is the HTTP library's text (URLs, hosts), not
+    # Tripletex's: leave it out.
+    detail = (error.message or "") if error.status is not None else ""
     if detail and detail not in text:
         text = f"{text} (Tripletex: {detail})"
-    return text[:2000]
+    return redact(text)[:2000]
 
 
 def execute_run(
@@ -751,15 +779,22 @@ def execute_run(
     start_calls = client.calls
     try:
         top, _ = engine.pending_changes()
+        denied: list[str] = []
         if mode != MODE_CHANGES:
             for data_type in DATA_TYPES:
-                _run_step(
-                    session,
-                    run,
-                    engine,
-                    data_type,
-                    lambda dt=data_type: engine.sync_type(dt, mode == MODE_FULL),
-                )
+                try:
+                    _run_step(
+                        session,
+                        run,
+                        engine,
+                        data_type,
+                        lambda dt=data_type: engine.sync_type(dt, mode == MODE_FULL),
+                    )
+                except PermissionDenied:
+                    # The token lacks this area (e.g. no salary module): the step shows
+                    # Tripletex's message; the other data types are still worth fetching.
+                    denied.append(data_type)
+                    run = session.get(SyncRun, run_id)
             if mode == MODE_FULL:
                 engine.drop_pending(top)  # a full run saw everything those webhooks named
                 session.commit()
@@ -776,6 +811,12 @@ def execute_run(
             new_top, by_type = engine.pending_changes(top_done)
             if not by_type:
                 _finish_run(session, run, client.calls - start_calls)
+                if denied:
+                    run.error_message = (
+                        "Nøkkelen mangler tilgang i Tripletex, så dette ble ikke hentet: "
+                        + ", ".join(DENIED_LABELS.get(d, d) for d in denied)
+                        + ". Se feilen i tabellen nedenfor."
+                    )
                 session.commit()
                 break
             session.commit()
@@ -808,7 +849,7 @@ def execute_run(
         if isinstance(error, NeedsReconnect):
             mark_needs_reconnect(session, run.company_id, error)
         session.commit()
-        log.warning("sync run %s failed: %s", run_id, error)
+        log.warning("sync run %s failed: %s", run_id, redact(str(error)))
     except BaseException:
         session.rollback()
         run = session.get(SyncRun, run_id)

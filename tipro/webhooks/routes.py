@@ -9,12 +9,16 @@ from tipro.tripletex.connection import WEBHOOK_HEADER, verify_webhook_secret
 from tipro.tripletex.sync import WEBHOOK_SUBJECTS
 from tipro.webhooks import bp
 
+MAX_BODY_BYTES = 1024 * 1024
+
 
 @bp.post("/webhooks/tripletex/<key>")
 @public
 @csrf.exempt
 def tripletex(key: str):
     """A Tripletex event delivery; the body only names what to refresh."""
+    # Deliveries are small JSON; refuse a flood before reading it (413).
+    request.max_content_length = MAX_BODY_BYTES
     row = db.session.scalar(
         select(TripletexConnection).where(TripletexConnection.webhook_key == key[:64])
     )
