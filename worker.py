@@ -1,7 +1,14 @@
-"""Start an RQ worker (with scheduler) for the same configuration as the web app."""
+"""Start an RQ worker (with scheduler) for the same configuration as the web app.
+
+Same as `tipro worker`: it also makes sure the periodic sync tick is running.
+"""
 
 from tipro import create_app
 from tipro.jobs import run_worker
+from tipro.sync_jobs import ensure_schedule
 
 if __name__ == "__main__":
-    run_worker(create_app())
+    app = create_app()
+    with app.app_context():
+        ensure_schedule()
+    run_worker(app)

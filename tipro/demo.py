@@ -146,13 +146,19 @@ def _sample_hours(company_id: int) -> list[str]:
             activities = activities_for(project.id, day)
             if not activities:
                 continue
+            # Customer projects get billable work (the project's own or a chargeable
+            # activity), internal ones the first allowed, so the demo looks like real weeks.
+            activity = next(
+                (a for a in activities if a.is_chargeable and not project.is_internal),
+                activities[0],
+            )
             try:
                 save_entry(
                     user,
                     EntryInput(
                         date=day,
                         project_id=project.id,
-                        activity_id=activities[0].id,
+                        activity_id=activity.id,
                         hours="7,5",
                         comment="Demo",
                     ),

@@ -47,6 +47,25 @@ def _save(form, save, row=None):
         return None
 
 
+def _create(form, save, page, list_endpoint: str, created_message):
+    """POST of a new row: save it, or re-render the page with the messages (422)."""
+    row = _save(form, save)
+    if row is None:
+        return page(form, status=422)
+    flash(created_message(row))
+    return redirect(url_for(list_endpoint))
+
+
+def _edit(row, form, save, page, list_endpoint: str):
+    """GET shows the row in the form; POST saves it or re-renders with the messages (422)."""
+    if not form.is_submitted():
+        return page(form, row)
+    if _save(form, save, row) is None:
+        return page(form, row, status=422)
+    flash(_("Endringene er lagret."))
+    return redirect(url_for(list_endpoint))
+
+
 # Supplement types ---------------------------------------------------------------------------
 
 
@@ -81,25 +100,26 @@ def supplement_types():
 @bp.post("/tillegg")
 @role_required("admin")
 def create_supplement_type():
-    form = _supplement_form()
-    row = _save(form, services.save_supplement_type)
-    if row is None:
-        return _supplement_page(form, status=422)
-    flash(_("Tillegget «%(name)s» er opprettet.", name=row.name))
-    return redirect(url_for("admin.supplement_types"))
+    return _create(
+        _supplement_form(),
+        services.save_supplement_type,
+        _supplement_page,
+        "admin.supplement_types",
+        lambda row: _("Tillegget «%(name)s» er opprettet.", name=row.name),
+    )
 
 
 @bp.route("/tillegg/<int:supplement_type_id>", methods=["GET", "POST"])
 @role_required("admin")
 def supplement_type_detail(supplement_type_id: int):
     row = get_or_404(SupplementType, supplement_type_id)
-    form = _supplement_form(row)
-    if form.is_submitted():
-        if _save(form, services.save_supplement_type, row) is None:
-            return _supplement_page(form, row, status=422)
-        flash(_("Endringene er lagret."))
-        return redirect(url_for("admin.supplement_types"))
-    return _supplement_page(form, row)
+    return _edit(
+        row,
+        _supplement_form(row),
+        services.save_supplement_type,
+        _supplement_page,
+        "admin.supplement_types",
+    )
 
 
 @bp.post("/tillegg/standardtyper")
@@ -152,25 +172,22 @@ def absence_types():
 @bp.post("/fravaerstyper")
 @role_required("admin")
 def create_absence_type():
-    form = _absence_form()
-    row = _save(form, services.save_absence_type)
-    if row is None:
-        return _absence_page(form, status=422)
-    flash(_("Fraværstypen «%(name)s» er opprettet.", name=row.name))
-    return redirect(url_for("admin.absence_types"))
+    return _create(
+        _absence_form(),
+        services.save_absence_type,
+        _absence_page,
+        "admin.absence_types",
+        lambda row: _("Fraværstypen «%(name)s» er opprettet.", name=row.name),
+    )
 
 
 @bp.route("/fravaerstyper/<int:absence_type_id>", methods=["GET", "POST"])
 @role_required("admin")
 def absence_type_detail(absence_type_id: int):
     row = get_or_404(AbsenceType, absence_type_id)
-    form = _absence_form(row)
-    if form.is_submitted():
-        if _save(form, services.save_absence_type, row) is None:
-            return _absence_page(form, row, status=422)
-        flash(_("Endringene er lagret."))
-        return redirect(url_for("admin.absence_types"))
-    return _absence_page(form, row)
+    return _edit(
+        row, _absence_form(row), services.save_absence_type, _absence_page, "admin.absence_types"
+    )
 
 
 # Custom fields ------------------------------------------------------------------------------
@@ -207,22 +224,23 @@ def custom_fields():
 @bp.post("/egne-felt")
 @role_required("admin")
 def create_custom_field():
-    form = _custom_field_form()
-    row = _save(form, services.save_custom_field)
-    if row is None:
-        return _custom_field_page(form, status=422)
-    flash(_("Feltet «%(label)s» er opprettet.", label=row.label))
-    return redirect(url_for("admin.custom_fields"))
+    return _create(
+        _custom_field_form(),
+        services.save_custom_field,
+        _custom_field_page,
+        "admin.custom_fields",
+        lambda row: _("Feltet «%(label)s» er opprettet.", label=row.label),
+    )
 
 
 @bp.route("/egne-felt/<int:custom_field_id>", methods=["GET", "POST"])
 @role_required("admin")
 def custom_field_detail(custom_field_id: int):
     row = get_or_404(CustomField, custom_field_id)
-    form = _custom_field_form(row)
-    if form.is_submitted():
-        if _save(form, services.save_custom_field, row) is None:
-            return _custom_field_page(form, row, status=422)
-        flash(_("Endringene er lagret."))
-        return redirect(url_for("admin.custom_fields"))
-    return _custom_field_page(form, row)
+    return _edit(
+        row,
+        _custom_field_form(row),
+        services.save_custom_field,
+        _custom_field_page,
+        "admin.custom_fields",
+    )
