@@ -81,44 +81,26 @@ def custom_fields(*, active_only: bool = False) -> list[CustomField]:
     return list(db.session.scalars(query))
 
 
+def _active(model, company_id: int, *order_by) -> list:
+    """Active synced rows of one company, for the pickers on these admin forms."""
+    query = select(model).where(model.company_id == company_id, model.is_active.is_(True))
+    return list(db.session.scalars(query.order_by(*order_by)))
+
+
 def salary_type_choices(company_id: int) -> list[SalaryType]:
-    return list(
-        db.session.scalars(
-            select(SalaryType)
-            .where(SalaryType.company_id == company_id, SalaryType.is_active.is_(True))
-            .order_by(SalaryType.number, SalaryType.name)
-        )
-    )
+    return _active(SalaryType, company_id, SalaryType.number, SalaryType.name)
 
 
 def product_choices(company_id: int) -> list[Product]:
-    return list(
-        db.session.scalars(
-            select(Product)
-            .where(Product.company_id == company_id, Product.is_active.is_(True))
-            .order_by(Product.number, Product.name)
-        )
-    )
+    return _active(Product, company_id, Product.number, Product.name)
 
 
 def activity_choices(company_id: int) -> list[Activity]:
-    return list(
-        db.session.scalars(
-            select(Activity)
-            .where(Activity.company_id == company_id, Activity.is_active.is_(True))
-            .order_by(Activity.name)
-        )
-    )
+    return _active(Activity, company_id, Activity.name)
 
 
 def project_choices(company_id: int) -> list[Project]:
-    return list(
-        db.session.scalars(
-            select(Project)
-            .where(Project.company_id == company_id, Project.is_active.is_(True))
-            .order_by(Project.number, Project.name)
-        )
-    )
+    return _active(Project, company_id, Project.number, Project.name)
 
 
 def _own(model, company_id: int, ident: int | None, field: str, message: str):
