@@ -1,6 +1,5 @@
 """The README's first command starts everything; Ctrl-C stops everything."""
 
-import contextlib
 import os
 import re
 import signal
@@ -50,8 +49,89 @@ def _alive(pid: int) -> bool:
     return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
+def _log_in(base: str, email: str, password: str) -> requests.Session:
+    session = requests.Session()
+    page = session.get(f"{base}/logg-inn", timeout=10).text
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    response = session.post(
+        f"{base}/logg-inn",
+        data={"csrf_token": token, "email": email, "password": password},
+        allow_redirects=False,
+        timeout=10,
+    )
+    assert response.status_code == 302, response.text
+    return session
+
+
+def _stop_and_check_nothing_survives(process: subprocess.Popen) -> str:
+    process.send_signal(signal.SIGINT)
+    children = _descendants(process.pid)
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        raise
+    rest = process.stdout.read()
+    process.stdout.close()
+    assert process.returncode == 0, rest
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and any(_alive(pid) for pid in children):
+        time.sleep(0.1)
+    survivors = [pid for pid in children if _alive(pid)]
+    assert not survivors, f"processes left behind: {survivors}"
+    return rest
+
+
+@pytest.mark.slow
+def test_readme_first_command_starts_the_demo_and_stops_cleanly(tmp_path):
+    """`bash scripts/start.sh` exactly as the README says: demo logins work, Ctrl-C stops all."""
+    port, sandbox_port = _free_port(), _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TIPRO_")}
+    env.update(TIPRO_INSTANCE_PATH=str(tmp_path / "instance"), PYTHONUNBUFFERED="1")
+    process = subprocess.Popen(
+        [
+            "bash",
+            str(REPO / "scripts" / "start.sh"),
+            "--port",
+            str(port),
+            "--sandbox-port",
+            str(sandbox_port),
+        ],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    output: list[str] = []
+    try:
+        logins = {}
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline and "employee" not in logins:
+            line = process.stdout.readline()
+            if not line:
+                break
+            output.append(line)
+            match = re.search(r"^\s+(admin|approver|employee)\s+(\S+)\s+passord (\S+)", line)
+            if match:
+                logins[match.group(1)] = (match.group(2), match.group(3))
+        assert set(logins) == {"admin", "approver", "employee"}, "".join(output)
+        base = f"http://127.0.0.1:{port}"
+        for role, (email, password) in logins.items():
+            with _log_in(base, email, password) as session:
+                start = session.get(f"{base}/", timeout=10)
+                assert start.status_code == 200, role
+                if role == "employee":
+                    # Synced projects and the demo's sample hours are there.
+                    week = session.get(f"{base}/uke", timeout=10).text
+                    assert "Demo" in week and "Fjellheim Bygg AS" in week
+    finally:
+        _stop_and_check_nothing_survives(process)
+
+
 @pytest.mark.slow
 def test_embedded_start_login_and_clean_stop(tmp_path):
+    """`tipro run`: the embedded default on its own, with a generated first admin."""
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("TIPRO_")}
     env.update(TIPRO_INSTANCE_PATH=str(tmp_path / "instance"), PYTHONUNBUFFERED="1")
@@ -64,7 +144,6 @@ def test_embedded_start_login_and_clean_stop(tmp_path):
         text=True,
     )
     output = []
-    stack = contextlib.ExitStack()
     try:
         deadline = time.monotonic() + 60
         password = None
@@ -89,19 +168,8 @@ def test_embedded_start_login_and_clean_stop(tmp_path):
             assert (instance / name).exists(), name
         assert oct((instance / "encryption_key").stat().st_mode & 0o777) == "0o600"
 
-        session = requests.Session()
-        stack.callback(session.close)
-        page = session.get(f"{base}/logg-inn", timeout=10).text
-        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
-        response = session.post(
-            f"{base}/logg-inn",
-            data={"csrf_token": token, "email": email, "password": password},
-            allow_redirects=False,
-            timeout=10,
-        )
-        assert response.status_code == 302
-        start = session.get(f"{base}/", timeout=10)
-        assert "Hei, Admin" in start.text
+        with _log_in(base, email, password) as session:
+            assert "Hei, Admin" in session.get(f"{base}/", timeout=10).text
 
         # A worker is running against the embedded Redis.
         time.sleep(0.5)
@@ -110,20 +178,5 @@ def test_embedded_start_login_and_clean_stop(tmp_path):
         assert any(b"redis-server" in c for c in commands), commands
         assert any(b"worker" in c for c in commands), commands
     finally:
-        stack.close()
-        launcher.send_signal(signal.SIGINT)
-        children = _descendants(launcher.pid)
-        try:
-            launcher.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            launcher.kill()
-            raise
-        rest = launcher.stdout.read()
-        launcher.stdout.close()
-    assert launcher.returncode == 0, rest
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline and any(_alive(pid) for pid in children):
-        time.sleep(0.1)
-    survivors = [pid for pid in children if _alive(pid)]
-    assert not survivors, f"processes left behind: {survivors}"
+        _stop_and_check_nothing_survives(launcher)
     assert not (tmp_path / "instance" / "redis.sock").exists()
