@@ -1,5 +1,7 @@
 """Set English translations from a JSON file {"norsk msgid": "English", ...} and compile.
 
+A plural message (ngettext) is keyed by its singular msgid, with ["one", "many"] as value.
+
 python scripts/i18n_set.py translations.json
 """
 
@@ -17,8 +19,10 @@ if __name__ == "__main__":
     i18n.update()
     catalog = i18n.load()
     for message in catalog:
-        if message.id and message.id in translations:
-            message.string = translations[message.id]
+        key = message.id[0] if isinstance(message.id, tuple) else message.id
+        if key and key in translations:
+            value = translations[key]
+            message.string = tuple(value) if isinstance(message.id, tuple) else value
             message.flags.discard("fuzzy")
     with i18n.PO.open("wb") as handle:
         write_po(handle, catalog, width=100, sort_output=True)

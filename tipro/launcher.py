@@ -133,6 +133,9 @@ class Launcher:
             raise KeyboardInterrupt
 
         signal.signal(signal.SIGTERM, terminate)
+        # Started in the background by a shell (`tipro demo &`, nohup), SIGINT arrives
+        # ignored and Python keeps it so: Ctrl-C / kill -INT would then stop nothing.
+        signal.signal(signal.SIGINT, terminate)
         os.environ["TIPRO_INSTANCE_PATH"] = str(self.instance)
         try:
             if not os.environ.get("TIPRO_REDIS_URL"):

@@ -130,6 +130,21 @@ def test_quick_entry_error_shows_beside_field_without_reload(page: Page, base_ur
     assert errors == [], errors
 
 
+def test_refused_save_brings_the_bad_field_into_view(page: Page, base_url, world):
+    errors = log_in(page, base_url, world.user)
+    page.get_by_label("Timer", exact=True).fill("7:75")
+    page.get_by_label("Prosjekt", exact=True).select_option(label="101 Nybygg Lia")
+    expect(page.get_by_label("Aktivitet")).to_contain_text("Montering")
+    page.get_by_label("Aktivitet").select_option(label="Montering")
+    save = page.get_by_role("button", name="Lagre", exact=True)
+    save.scroll_into_view_if_needed()
+    page.evaluate("window.scrollTo(0, document.body.scrollHeight)")  # thumb at «Lagre»
+    save.click()
+    expect(page.locator("#err-hours")).to_be_in_viewport()
+    expect(page.get_by_label("Timer", exact=True)).to_be_focused()
+    assert errors == [], errors
+
+
 def test_week_cell_edit_in_place(page: Page, base_url, world, seeded):
     from tipro.entries import services
 
@@ -280,4 +295,28 @@ def test_extras_follow_the_project_and_are_saved(page: Page, base_url, world, se
     entry = seeded.session.scalar(select(TimeEntry))
     supplement = seeded.session.scalar(select(EntrySupplement))
     assert entry.hours == Decimal("8.00") and supplement.quantity == Decimal("1.50")
+    assert errors == [], errors
+
+
+def test_extras_follow_a_project_picked_after_a_search(page: Page, base_url, world, seeded):
+    from tipro.models import CustomField
+
+    seeded.session.add(
+        CustomField(
+            company_id=world.company.id,
+            key="rom",
+            label="Rom",
+            field_type="text",
+            required=True,
+            project_id=world.project.id,
+        )
+    )
+    seeded.session.commit()
+    errors = log_in(page, base_url, world.user)
+    with page.expect_response(lambda r: "/registreringer/prosjekter" in r.url):
+        page.get_by_label("Søk prosjekt").fill("Lia")  # the search swaps the project <select>
+    expect(page.locator("#project-q")).to_have_value("Lia")
+    page.wait_for_function("() => !document.querySelector('#project-field.htmx-swapping')")
+    page.get_by_label("Prosjekt", exact=True).select_option(label="101 Nybygg Lia")
+    expect(page.get_by_label("Rom (påkrevd)")).to_be_visible()
     assert errors == [], errors

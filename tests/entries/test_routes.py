@@ -209,6 +209,36 @@ def test_approver_sees_department_and_project_weeks_read_only(client, login, wor
     assert "synlig" in body and "bare lesing" in body and "Send inn uke" not in body
 
 
+def test_approver_opens_a_visible_entry_read_only_but_cannot_change_it(
+    client, login, world, make_user, db
+):
+    entry = services.save_entry(
+        world.user,
+        services.EntryInput(
+            date=world.day,
+            project_id=world.project.id,
+            activity_id=world.project_activity.id,
+            hours="3",
+            comment="synlig",
+        ),
+    )
+    login(world.approver)
+    week = client.get(f"/uke?bruker={world.user.id}").get_data(as_text=True)
+    assert f"/registreringer/{entry.id}" in week  # the list links to it, so it must open
+    page = client.get(f"/registreringer/{entry.id}")
+    assert page.status_code == 200
+    body = page.get_data(as_text=True)
+    assert "synlig" in body and "ikke endre dem" in body and 'name="hours"' not in body
+    assert f"bruker={world.user.id}" in body  # «Til uka» goes back to Kari's week
+    changed = client.post(f"/registreringer/{entry.id}", data=form(world, hours="9"))
+    assert changed.status_code == 404
+    db.session.refresh(entry)
+    assert entry.hours == Decimal("3.00")
+    client.post("/logg-ut")
+    login(make_user(world.company, role="approver"))
+    assert client.get(f"/registreringer/{entry.id}").status_code == 404
+
+
 def test_unrelated_approver_does_not_see_others(client, login, world, make_user):
     outsider = make_user(world.company, role="approver")
     login(outsider)
@@ -327,8 +357,10 @@ def test_copy_last_week_and_navigation(client, login, world, db):
     )
     login(world.user)
     iso = f"{monday.isocalendar()[0]}-W{monday.isocalendar()[1]:02d}"
-    assert client.post("/uke/kopier", data={"uke": iso}).status_code == 303
-    client.post("/uke/kopier", data={"uke": iso})
+    first = client.post("/uke/kopier", data={"uke": iso}, follow_redirects=True)
+    assert "Kopierte 1 registrering fra forrige uke." in first.get_data(as_text=True)
+    again = client.post("/uke/kopier", data={"uke": iso}, follow_redirects=True)
+    assert "1 registrering ble ikke kopiert" in again.get_data(as_text=True)
     assert count_entries(db) == 2
     page = client.get(f"/uke?uke={iso}").get_data(as_text=True)
     assert "Forrige uke" in page and "Kopier forrige uke" in page

@@ -337,3 +337,47 @@ def test_week_submission_row_records_week(db, world):
     row = db.session.scalar(select(WeekSubmission))
     year, week, _ = world.day.isocalendar()
     assert (row.iso_year, row.iso_week, row.user_id) == (year, week, world.user.id)
+
+
+def test_copy_previous_week_never_doubles_a_line_already_filled(db, world, entry_input):
+    monday = services.monday_of(world.day)
+    services.save_entry(world.user, entry_input(date=monday - timedelta(days=7), hours="7,5"))
+    services.save_entry(world.user, entry_input(date=monday - timedelta(days=6), hours="6"))
+    services.save_entry(world.user, entry_input(date=monday, hours="7,5"))
+    assert services.copy_previous_week(world.user, monday) == (1, 1)
+    hours = db.session.scalars(
+        select(TimeEntry.hours).where(TimeEntry.date >= monday).order_by(TimeEntry.date)
+    ).all()
+    assert hours == [Decimal("7.50"), Decimal("6.00")]
+
+
+def test_timer_cannot_start_in_a_submitted_week(db, world):
+    services.submit_week(world.user, world.day)
+    with pytest.raises(EntryValidationError) as info:
+        services.start_timer(world.user, world.project.id, world.project_activity.id)
+    assert info.value.status == 409 and "sendt inn" in info.value.errors["form"]
+    assert db.session.scalar(select(func.count(Timer.id))) == 0
+
+
+def test_week_with_a_running_timer_cannot_be_submitted(db, world):
+    services.start_timer(world.user, world.project.id, world.project_activity.id)
+    with pytest.raises(EntryValidationError) as info:
+        services.submit_week(world.user, world.day)
+    assert "Stopp" in info.value.errors["form"]
+    assert db.session.scalar(select(func.count(WeekSubmission.id))) == 0
+    services.stop_timer(world.user)
+    services.submit_week(world.user, world.day)
+    assert db.session.scalar(select(func.count(WeekSubmission.id))) == 1
+
+
+@pytest.mark.parametrize(
+    "text,message",
+    [
+        ("1999-12-31", "Datoen er for langt tilbake i tid."),
+        ("2999-01-01", "Du kan føre timer høyst ett år fram i tid."),
+    ],
+)
+def test_parse_date_says_which_way_a_date_is_out_of_range(app, text, message):
+    with app.test_request_context(), pytest.raises(UserError) as info:
+        services.parse_date(text)
+    assert info.value.field == "date" and info.value.message == message

@@ -180,3 +180,32 @@ def test_embedded_start_login_and_clean_stop(tmp_path):
     finally:
         _stop_and_check_nothing_survives(launcher)
     assert not (tmp_path / "instance" / "redis.sock").exists()
+
+
+@pytest.mark.slow
+def test_sigint_stops_a_launcher_started_in_the_background(tmp_path):
+    """A shell's background job (`tipro demo &`) inherits SIGINT ignored; it must still stop."""
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TIPRO_")}
+    env.update(TIPRO_INSTANCE_PATH=str(tmp_path / "instance"), PYTHONUNBUFFERED="1")
+    launcher = subprocess.Popen(
+        [sys.executable, "-m", "tipro", "run", "--port", str(port), "--no-worker"],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),
+    )
+    output = []
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            line = launcher.stdout.readline()
+            output.append(line)
+            if not line or "TiPro kjører på" in line:
+                break
+        assert any("TiPro kjører på" in line for line in output), "".join(output)
+    finally:
+        _stop_and_check_nothing_survives(launcher)
+    assert not (tmp_path / "instance" / "redis.sock").exists()

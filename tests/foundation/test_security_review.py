@@ -246,6 +246,7 @@ MIN_ROLE = {
     "admin.users": ADMIN,
     "admin.create_user_view": ADMIN,
     "admin.user_detail": ADMIN,
+    "admin.reset_password": ADMIN,
     "admin.custom_fields": ADMIN,
     "admin.create_custom_field": ADMIN,
     "admin.custom_field_detail": ADMIN,

@@ -229,6 +229,7 @@ def test_invite_synced_employees_creates_linked_employee_users(connected, db, ma
     assert "Inviter ansatte" in page and kari.email in page
     response = client.post("/admin/synkronisering/inviter", data={"employee_id": [str(kari.id)]})
     assert response.status_code == 302
+    assert "1 bruker er opprettet." in client.get("/admin/synkronisering").get_data(as_text=True)
     user = db.session.scalars(select(User).where(User.email == kari.email)).one()
     assert (user.role, user.employee_id, user.company_id) == ("employee", kari.id, connected.id)
     # Only the chosen employee got a user, and Kari is no longer offered.

@@ -3,6 +3,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from tipro.admin import bp, services
+from tipro.admin.tripletex_forms import ConfirmForm
 from tipro.auth.forms import UserForm
 from tipro.auth.services import create_user
 from tipro.errors import UserError
@@ -74,11 +75,25 @@ def user_detail(user_id: int):
     return _user_page(user, form, errors)
 
 
-def _user_page(user: User, form: UserForm, errors: dict[str, str]):
+@bp.post("/brukere/<int:user_id>/passord")
+@role_required("admin")
+def reset_password(user_id: int):
+    user = get_or_404(User, user_id)
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        return _user_page(user, UserForm(obj=user), {}), 400
+    # Shown in this answer only: a redirect would carry it in the (readable) session cookie.
+    password = services.reset_password(user, current_user)
+    return _user_page(user, UserForm(obj=user), {}, new_password=password)
+
+
+def _user_page(user: User, form: UserForm, errors: dict[str, str], new_password: str = ""):
     return render_template(
         "admin/user_detail.html",
         user=user,
         form=form,
         errors=errors,
         employees=services.linkable_employees(),
+        new_password=new_password,
+        password_form=ConfirmForm(),
     )

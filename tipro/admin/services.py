@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
-from tipro.auth.services import record_audit
+from tipro.auth.services import generate_password, hash_password, record_audit
 from tipro.errors import UserError
 from tipro.extensions import db
 from tipro.models import ROLES, Employee, User
@@ -25,6 +25,16 @@ def linkable_employees() -> list[Employee]:
             .order_by(Employee.first_name, Employee.last_name)
         )
     )
+
+
+def reset_password(user: User, actor: User) -> str:
+    """Give the user a new generated password (the old one stops working); returns it once."""
+    password = generate_password()
+    user.password_hash = hash_password(password)
+    # The audit says that it happened, never what the password is.
+    record_audit(user.company_id, actor, "user", user.id, "reset_password", {})
+    db.session.commit()
+    return password
 
 
 def update_user(

@@ -2,6 +2,7 @@
 
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from tipro.admin import bp
@@ -139,5 +140,7 @@ def invite_employees():
     if form.validate_on_submit():
         ids = [i for i in map(parse_id, request.form.getlist("employee_id")) if i is not None]
         created = services.invite_employees(current_user.company, ids, current_user)
-        flash(_("%(count)d brukere er opprettet.", count=len(created)))
+        flash(
+            ngettext("%(num)d bruker er opprettet.", "%(num)d brukere er opprettet.", len(created))
+        )
     return redirect(url_for("admin.sync"))

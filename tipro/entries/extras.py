@@ -100,6 +100,15 @@ def active_fields(company_id: int, project_id: int | None) -> list[CustomField]:
     return list(db.session.scalars(query.order_by(CustomField.position, CustomField.label)))
 
 
+def _has_project_fields(company_id: int) -> bool:
+    query = select(CustomField.id).where(
+        CustomField.company_id == company_id,
+        CustomField.is_active.is_(True),
+        CustomField.project_id.is_not(None),
+    )
+    return db.session.scalar(query.limit(1)) is not None
+
+
 def active_supplement_types(company_id: int) -> list[SupplementType]:
     return list(
         db.session.scalars(
@@ -227,7 +236,9 @@ def extras_form_context(company_id: int, project_id: int | None) -> dict:
         "project_id": project_id,
         "values_for": stored_form_values,
         "unit_names": unit_names(),
-        "any": bool(fields or supplement_types),
+        # A field of another project still needs the (empty) block in the form, so that it
+        # can appear when the user picks that project.
+        "any": bool(fields or supplement_types) or _has_project_fields(company_id),
     }
 
 

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from flask import abort, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -260,7 +261,17 @@ def new():
 def edit(entry_id: int):
     entry = get_or_404(TimeEntry, entry_id)
     if not services.can_manage_for(current_user, entry.user):
-        abort(404)
+        # An approver sees the hours of the projects and departments they lead, read only.
+        if request.method != "GET" or not services.can_view_entry(current_user, entry):
+            abort(404)
+        return render_template(
+            "entries/edit.html",
+            entry=entry,
+            read_only=True,
+            viewer_only=True,
+            described=extras.describe_extras(entry),
+            **form_context(_values_from_entry(entry), {}, entry_uuid=entry.uuid),
+        )
     read_only = entry.is_locked or services.week_is_locked(entry.user_id, entry.date)
     if request.method == "GET" or read_only:
         values = _values_from_entry(entry)
@@ -319,7 +330,13 @@ def activity_options():
         "project_id": request.args.get("project_id", ""),
         "activity_id": request.args.get("activity_id", ""),
     }
-    return render_template("entries/_activity_field.html", **form_context(values, {}))
+    response = make_response(
+        render_template("entries/_activity_field.html", **form_context(values, {}))
+    )
+    # The extra fields follow the project too. They listen on <body> for this event: a
+    # listener on the project <select> itself dies when a project search swaps it out.
+    response.headers["HX-Trigger"] = "entry-project-changed"
+    return response
 
 
 @bp.get("/registreringer/prosjekter")
@@ -468,12 +485,19 @@ def copy_week():
     monday = queries.parse_iso_week(request.form.get("uke"), today_in_oslo())
     copied, skipped = services.copy_previous_week(current_user, monday)
     if copied:
-        flash(_("Kopierte %(n)d registreringer fra forrige uke.", n=copied))
+        flash(
+            ngettext(
+                "Kopierte %(num)d registrering fra forrige uke.",
+                "Kopierte %(num)d registreringer fra forrige uke.",
+                copied,
+            )
+        )
     if skipped:
         flash(
-            _(
-                "%(n)d registreringer ble ikke kopiert (finnes fra før eller er ikke tillatt).",
-                n=skipped,
+            ngettext(
+                "%(num)d registrering ble ikke kopiert (finnes fra før eller er ikke tillatt).",
+                "%(num)d registreringer ble ikke kopiert (finnes fra før eller er ikke tillatt).",
+                skipped,
             )
         )
     if not copied and not skipped:

@@ -196,8 +196,10 @@ def parse_date(value) -> date:
         except ValueError:
             raise UserError(_("Ugyldig dato. Bruk formatet åååå-mm-dd."), "date") from None
     today = today_in_oslo()
-    if parsed.year < 2000 or parsed > today + timedelta(days=366):
-        raise UserError(_("Datoen er utenfor det som kan registreres."), "date")
+    if parsed.year < 2000:
+        raise UserError(_("Datoen er for langt tilbake i tid."), "date")
+    if parsed > today + timedelta(days=366):
+        raise UserError(_("Du kan føre timer høyst ett år fram i tid."), "date")
     return parsed
 
 
@@ -641,6 +643,13 @@ def submit_week(actor: User, day: date, *, for_user: User | None = None) -> Week
         submission = week_submission(target.id, day)
         if submission is not None and submission.is_locked:
             raise EntryValidationError({"form": _("Uka er allerede sendt inn.")}, status=409)
+        timer = db.session.scalar(select(Timer).where(Timer.user_id == target.id))
+        if timer is not None and iso_week_of(_timer_day(timer)) == (year, week):
+            # Its entry could never be saved once the week is locked.
+            raise EntryValidationError(
+                {"form": _("Klokka går i denne uka. Stopp den før du sender inn uka.")},
+                status=409,
+            )
         if submission is None:
             submission = WeekSubmission(
                 company_id=actor.company_id, user_id=target.id, iso_year=year, iso_week=week
@@ -681,11 +690,35 @@ def submit_week(actor: User, day: date, *, for_user: User | None = None) -> Week
         return submission
 
 
+def _line_has_hours(user_id: int, day: date, project_id, activity_id) -> bool:
+    """True when the user already has work on `day` on this project and activity."""
+    return (
+        db.session.scalar(
+            select(TimeEntry.id)
+            .where(
+                TimeEntry.user_id == user_id,
+                TimeEntry.kind == "work",
+                TimeEntry.date == day,
+                TimeEntry.project_id.is_(None)
+                if project_id is None
+                else TimeEntry.project_id == project_id,
+                TimeEntry.activity_id.is_(None)
+                if activity_id is None
+                else TimeEntry.activity_id == activity_id,
+            )
+            .limit(1)
+        )
+        is not None
+    )
+
+
 def copy_previous_week(actor: User, monday: date) -> tuple[int, int]:
     """Copy last week's work entries 7 days ahead; returns (copied, skipped).
 
     Each copy has a UUID derived from its source, so pressing the button twice copies once.
-    Entries that break a rule in the new week (closed project, full day…) are skipped.
+    A day that already has hours on the same project and activity is left as it is (no
+    doubled hours), and entries that break a rule in the new week (closed project, full
+    day…) are skipped.
     """
     copied = skipped = 0
     with company_scope(actor.company_id):
@@ -705,7 +738,9 @@ def copy_previous_week(actor: User, monday: date) -> tuple[int, int]:
     for source_uuid, day, project_id, activity_id, hours, comment in sources:
         key = derived_uuid("copy", source_uuid)
         with company_scope(actor.company_id):
-            if find_entry(key) is not None:
+            if find_entry(key) is not None or _line_has_hours(
+                actor.id, day + timedelta(days=7), project_id, activity_id
+            ):
                 skipped += 1
                 continue
         try:
@@ -741,6 +776,12 @@ def start_timer(actor: User, project_id, activity_id, comment: str = "") -> Time
         if db.session.scalar(select(Timer.id).where(Timer.user_id == actor.id)):
             db.session.rollback()
             raise EntryValidationError({"form": _("Klokka går allerede.")}, status=409)
+        if week_is_locked(actor.id, today_in_oslo()):
+            # Stopping would be refused, and the clock would run on with nowhere to go.
+            db.session.rollback()
+            raise EntryValidationError(
+                {"form": _("Denne uka er sendt inn, så klokka kan ikke startes.")}, status=409
+            )
         errors: dict[str, str] = {}
         clean = _Clean(date=today_in_oslo(), kind="work")
         _check_project_activity(
@@ -776,6 +817,14 @@ def start_timer(actor: User, project_id, activity_id, comment: str = "") -> Time
         )
         db.session.commit()
         return timer
+
+
+def _timer_day(timer: Timer) -> date:
+    """The Oslo date the clock started on: its entry lands there."""
+    started = timer.started_at
+    if started.tzinfo is None:
+        started = started.replace(tzinfo=UTC)
+    return started.astimezone(OSLO).date()
 
 
 def timer_hours(started_at: datetime, stopped_at: datetime) -> Decimal:
@@ -879,6 +928,12 @@ def visible_user_ids(actor: User) -> set[int] | None:
                 )
             )
     return ids
+
+
+def can_view_entry(actor: User, entry: TimeEntry) -> bool:
+    """True when the entry is among those the actor may see."""
+    visible = entries_visible_query(actor).where(TimeEntry.id == entry.id)
+    return db.session.scalar(visible) is not None
 
 
 def entries_visible_query(actor: User):

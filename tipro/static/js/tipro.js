@@ -13,6 +13,17 @@
     }
   });
 
+  // After a refused save the message sits beside the field, often above the fold on a
+  // phone (the user just tapped «Lagre» at the bottom): bring the first bad field into view.
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var status = event.detail.xhr && event.detail.xhr.status;
+    if (status !== 422 && status !== 400 && status !== 409) { return; }
+    var bad = document.querySelector("[aria-invalid='true'], .form-errors");
+    if (!bad) { return; }
+    bad.scrollIntoView({ block: "center" });
+    if (bad.matches("input, select, textarea")) { bad.focus({ preventScroll: true }); }
+  });
+
   document.addEventListener("htmx:sendError", function () {
     var box = document.getElementById("network-status");
     if (box) { box.hidden = false; }
