@@ -327,7 +327,11 @@ def test_week_cell_edit_with_htmx(client, login, world, db):
         "/uke/celle", data={"uke": week, "linje": key, "dag": day, "hours": "7:30"}, headers=HTMX
     )
     assert saved.status_code == 200 and saved.headers["HX-Trigger"] == "entries-changed"
-    assert 'id="week-grid"' in saved.get_data(as_text=True)
+    body = saved.get_data(as_text=True)
+    assert 'id="week-grid"' in body
+    # The list under the grid comes along out of band, already showing the new hours.
+    listing = body[body.index('id="week-list"') :]
+    assert 'hx-swap-oob="true"' in listing[:80] and "7,5" in listing
     db.session.refresh(entry)
     assert entry.hours == Decimal("7.50") and count_entries(db) == 1
     bad = client.post(

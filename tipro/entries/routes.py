@@ -475,8 +475,10 @@ def week_cell():
             response.headers["HX-Reswap"] = "innerHTML"
         return response
     if _fragment_request():
-        grid = render_template("entries/_week_grid.html", **_week_context(current_user, monday))
-        return _changed(grid)
+        context = _week_context(current_user, monday)
+        grid = render_template("entries/_week_grid.html", **context)
+        listing = render_template("entries/_week_list.html", oob=True, **context)
+        return _changed(grid + listing)
     return redirect(url_for("entries.week", uke=week.iso))
 
 
