@@ -42,10 +42,12 @@ def demo_command(host: str, port: int, sandbox_port: int) -> None:
     """Start TiPro med Tripletex-sandkassen og et ferdig synkronisert demofirma."""
     from flask import current_app
 
-    from tipro.launcher import Launcher
+    from tipro.launcher import Launcher, ensure_port_free
     from tipro.sandbox import SandboxServer
 
     spec = demo_spec_path()
+    ensure_port_free(host, port)
+    ensure_port_free("127.0.0.1", sandbox_port, "--sandbox-port")
     sandbox = SandboxServer(
         host="127.0.0.1",
         port=sandbox_port,

@@ -28,6 +28,21 @@ def _die_with_parent() -> None:  # runs in the child between fork and exec
         pass
 
 
+def ensure_port_free(host: str, port: int, option: str = "--port") -> None:
+    """Say in Norwegian which port is taken (werkzeug would print English and exit)."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            raise click.ClickException(
+                f"Kan ikke lytte på {host}:{port}: {error.strerror}. "
+                f"Velg en annen port med {option}."
+            ) from None
+
+
 def _stop(process: subprocess.Popen | None, timeout: float) -> None:
     if process is None or process.poll() is not None:
         return
@@ -148,13 +163,8 @@ class Launcher:
 
                 upgrade()
                 lines = (self.after_start or bootstrap_first_admin)()
-            try:
-                server = make_server(self.host, self.port, app, threaded=True)
-            except OSError as error:
-                raise click.ClickException(
-                    f"Kan ikke lytte på {self.host}:{self.port}: {error.strerror}. "
-                    "Velg en annen port med --port."
-                ) from None
+            ensure_port_free(self.host, self.port)
+            server = make_server(self.host, self.port, app, threaded=True)
             if self.with_worker:
                 self.start_worker()
                 with app.app_context():

@@ -303,6 +303,17 @@ def test_repeat_yesterday_prefills_the_form(client, login, world):
     prefilled = client.get(f"/?gjenta={entry.id}").get_data(as_text=True)
     assert 'value="6,5"' in prefilled and "Forskaling" in prefilled
     assert f'value="{world.day.isoformat()}"' in prefilled
+    # Once repeated, the button goes away: a second tap cannot book the same hours twice.
+    services.save_entry(
+        world.user,
+        services.EntryInput(
+            date=world.day,
+            project_id=world.project.id,
+            activity_id=world.project_activity.id,
+            hours="6,5",
+        ),
+    )
+    assert f"/?gjenta={entry.id}" not in client.get("/").get_data(as_text=True)
 
 
 def test_week_cell_edit_with_htmx(client, login, world, db):

@@ -209,3 +209,31 @@ def test_sigint_stops_a_launcher_started_in_the_background(tmp_path):
     finally:
         _stop_and_check_nothing_survives(launcher)
     assert not (tmp_path / "instance" / "redis.sock").exists()
+
+
+def test_demo_says_in_norwegian_when_the_sandbox_port_is_taken(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TIPRO_")}
+    env.update(TIPRO_INSTANCE_PATH=str(tmp_path / "instance"))
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        taken = busy.getsockname()[1]
+        result = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "tipro",
+                "demo",
+                "--port",
+                str(_free_port()),
+                "--sandbox-port",
+                str(taken),
+            ],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert result.returncode == 1
+    assert f"127.0.0.1:{taken}" in result.stderr and "--sandbox-port" in result.stderr

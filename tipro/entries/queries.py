@@ -35,7 +35,11 @@ def total(entries) -> Decimal:
 
 
 def repeat_candidates(user_id: int, day: date) -> tuple[date | None, list[TimeEntry]]:
-    """The latest earlier day (within two weeks) with work entries, and those entries."""
+    """The latest earlier day (within two weeks) with work entries, and those entries.
+
+    Lines already registered on `day` are left out, so a «Gjenta» button disappears once
+    used and a second tap cannot book the same hours twice.
+    """
     last_day = db.session.scalar(
         select(func.max(TimeEntry.date)).where(
             TimeEntry.user_id == user_id,
@@ -46,7 +50,12 @@ def repeat_candidates(user_id: int, day: date) -> tuple[date | None, list[TimeEn
     )
     if last_day is None:
         return None, []
-    entries = [e for e in entries_between(user_id, last_day, last_day) if e.kind == "work"]
+    done = {(e.project_id, e.activity_id) for e in entries_between(user_id, day, day)}
+    entries = [
+        e
+        for e in entries_between(user_id, last_day, last_day)
+        if e.kind == "work" and (e.project_id, e.activity_id) not in done
+    ]
     return last_day, entries
 
 
