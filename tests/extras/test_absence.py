@@ -138,3 +138,11 @@ def test_absence_page_without_types_says_so(client, login, world):
     login(world.user)
     body = client.get("/fravaer").get_data(as_text=True)
     assert "ikke satt opp fraværstyper" in body
+
+
+def test_absence_activities_stay_out_of_the_work_form(client, login, world, holiday_type):
+    """Ferie is registered under Fravær; the ordinary form does not offer its activity."""
+    login(world.user)
+    options = client.get("/registreringer/aktiviteter").get_data(as_text=True)
+    assert f'value="{world.holiday.id}"' not in options
+    assert "Ferie" in client.get("/fravaer").get_data(as_text=True)

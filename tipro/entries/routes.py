@@ -99,6 +99,17 @@ def _for_user(user_id_text: str | None) -> User | None:
     return user
 
 
+def _work_activities(project_id: int | None, day, chosen: str | None) -> list:
+    """Allowed activities minus the absence ones (those are registered under Fravær), but
+    keeping the one already chosen, so an absence entry opened here keeps its activity."""
+    absence = {t.activity_id for t in extras.active_absence_types(current_user.company_id)}
+    return [
+        a
+        for a in pickers.activities_for(project_id, day)
+        if a.id not in absence or str(a.id) == (chosen or "")
+    ]
+
+
 def form_context(values: dict[str, str], errors: dict[str, str], **extra) -> dict:
     """Everything `entries/_entry_form.html` needs."""
     day = _parse_day(values.get("date"))
@@ -119,7 +130,7 @@ def form_context(values: dict[str, str], errors: dict[str, str], **extra) -> dic
         "errors": errors,
         "recent_projects": recent,
         "other_projects": others,
-        "activities": pickers.activities_for(project_id, day),
+        "activities": _work_activities(project_id, day, values.get("activity_id")),
         "form_extras": extras.extras_form_context(current_user.company_id, project_id),
         "entry_uuid": extra.pop("entry_uuid", None) or services.normalise_uuid(None),
         "company_users": _company_users() if current_user.has_role("admin") else [],
