@@ -17,7 +17,7 @@ class UserError(Exception):
 
 
 def _page(status: int, title: str, message: str):
-    template = "errors/_error.html" if request.headers.get("HX-Request") else "errors/error.html"
+    template = "errors/_error.html" if request.htmx else "errors/error.html"
     return render_template(template, status=status, title=title, message=message), status
 
 

@@ -115,7 +115,7 @@ def _require_login():
     if request.endpoint == "static" or view is None or getattr(view, "tipro_public", False):
         return None
     if not current_user.is_authenticated:
-        if request.headers.get("HX-Request"):
+        if request.htmx:
             # htmx cannot follow a redirect to a full page; tell it to load the log-in page.
             response = current_app.response_class(status=401)
             response.headers["HX-Redirect"] = url_for("auth.login")

@@ -49,7 +49,7 @@ def company_scope(company_id: int) -> Iterator[None]:
 
 
 def _add_company_criteria(state: ORMExecuteState) -> None:
-    company_id = _current_company.get()
+    company_id = current_company_id()
     if company_id is None:
         return
     if state.is_select and not state.is_column_load and not state.is_relationship_load:
@@ -79,7 +79,7 @@ def get_or_404(model: type[M], ident) -> M:
     except (TypeError, ValueError):
         abort(404)
     obj = db.session.get(model, ident)
-    company_id = _current_company.get()
+    company_id = current_company_id()
     if obj is None or (
         company_id is not None and isinstance(obj, CompanyScoped) and obj.company_id != company_id
     ):

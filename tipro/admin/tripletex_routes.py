@@ -128,7 +128,7 @@ def sync_now():
         request_sync(company.id, full=bool(form.full.data), trigger="manual")
         if already:
             flash(_("En synkronisering pågår allerede."))
-    if request.headers.get("HX-Request"):
+    if request.htmx:
         return render_template("admin/_sync_status.html", **_status_context())
     return redirect(url_for("admin.sync"))
 

@@ -34,11 +34,14 @@ def total(entries) -> Decimal:
     return sum((e.hours for e in entries), ZERO)
 
 
-def repeat_candidates(user_id: int, day: date) -> tuple[date | None, list[TimeEntry]]:
+def repeat_candidates(
+    user_id: int, day: date, entries_on_day: list[TimeEntry]
+) -> tuple[date | None, list[TimeEntry]]:
     """The latest earlier day (within two weeks) with work entries, and those entries.
 
-    Lines already registered on `day` are left out, so a «Gjenta» button disappears once
-    used and a second tap cannot book the same hours twice.
+    Lines already registered on `day` (`entries_on_day`, which the caller has loaded) are
+    left out, so a «Gjenta» button disappears once used and a second tap cannot book the
+    same hours twice.
     """
     last_day = db.session.scalar(
         select(func.max(TimeEntry.date)).where(
@@ -50,7 +53,7 @@ def repeat_candidates(user_id: int, day: date) -> tuple[date | None, list[TimeEn
     )
     if last_day is None:
         return None, []
-    done = {(e.project_id, e.activity_id) for e in entries_between(user_id, day, day)}
+    done = {(e.project_id, e.activity_id) for e in entries_on_day}
     entries = [
         e
         for e in entries_between(user_id, last_day, last_day)

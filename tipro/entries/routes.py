@@ -11,8 +11,9 @@ from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
 
+from tipro import i18n
 from tipro.entries import bp, extras, pickers, queries, services
-from tipro.entries.services import EntryInput, EntryNotFound
+from tipro.entries.services import ENTRY_FIELDS, EntryInput, EntryNotFound
 from tipro.errors import UserError
 from tipro.extensions import db
 from tipro.models import TimeEntry, User
@@ -20,24 +21,12 @@ from tipro.security import parse_id, safe_next_url
 from tipro.tenancy import get_or_404
 from tipro.ui import OSLO, today_in_oslo
 
-FORM_FIELDS = (
-    "date",
-    "project_id",
-    "activity_id",
-    "hours",
-    "start_time",
-    "end_time",
-    "break_minutes",
-    "comment",
-)
-
-
 # ---------------------------------------------------------------- helpers
 
 
 def _fragment_request() -> bool:
     """An htmx request that wants a fragment (boosted links and forms want whole pages)."""
-    return bool(request.headers.get("HX-Request")) and not request.headers.get("HX-Boosted")
+    return bool(request.htmx) and not request.htmx.boosted
 
 
 def _parse_day(text: str | None, default: date | None = None) -> date:
@@ -48,20 +37,13 @@ def _parse_day(text: str | None, default: date | None = None) -> date:
 
 
 def _posted_values() -> dict[str, str]:
-    return {name: request.form.get(name, "") for name in FORM_FIELDS}
+    return {name: request.form.get(name, "") for name in ENTRY_FIELDS}
 
 
 def _posted_input(values: dict[str, str]) -> EntryInput:
     posted_extras = {k: v for k, v in request.form.items() if k.startswith("x_")}
     return EntryInput(
-        date=values["date"],
-        project_id=values["project_id"],
-        activity_id=values["activity_id"],
-        hours=values["hours"],
-        start_time=values["start_time"],
-        end_time=values["end_time"],
-        break_minutes=values["break_minutes"],
-        comment=values["comment"],
+        **{name: values[name] for name in ENTRY_FIELDS},
         kind=request.form.get("kind", "work") or "work",
         extras=posted_extras,
     )
@@ -147,12 +129,11 @@ def _company_users() -> list[User]:
 
 
 def _today_context(values=None, errors=None) -> dict:
-    today = today_in_oslo()
-    day = today
+    day = today_in_oslo()
     monday = services.monday_of(day)
     week_entries = queries.entries_between(current_user.id, monday, monday + timedelta(days=6))
     today_entries = [e for e in week_entries if e.date == day]
-    repeat_day, repeat_entries = queries.repeat_candidates(current_user.id, day)
+    repeat_day, repeat_entries = queries.repeat_candidates(current_user.id, day, today_entries)
     normal_week = current_user.company.normal_hours_per_week
     form_values = values if values is not None else {"date": day.isoformat()}
     return {
@@ -174,7 +155,7 @@ def _searched_values(base: dict[str, str] | None = None) -> dict[str, str] | Non
     if "q" not in request.args:
         return None
     values = dict(base or {})
-    values.update({name: request.args[name] for name in FORM_FIELDS if name in request.args})
+    values.update({name: request.args[name] for name in ENTRY_FIELDS if name in request.args})
     values["q"] = request.args["q"][:100]
     return values
 
@@ -194,8 +175,9 @@ def today_page(values=None, errors=None, status: int = 200):
         if source is not None:
             values = _values_from_entry(source, day=today_in_oslo())
     context = _today_context(values, errors)
-    template = "entries/_today.html" if _fragment_request() else "entries/today.html"
-    return render_template(template, **context), status
+    fragment = _fragment_request()
+    template = "entries/_today.html" if fragment else "entries/today.html"
+    return render_template(template, fragment=fragment, **context), status
 
 
 def _error_status(error: UserError) -> int:
@@ -235,7 +217,7 @@ def create():
                 "entries/new.html", **form_context(values, _errors_of(error))
             ), status
         return today_page(values, _errors_of(error), status)
-    message = _("Lagret %(hours)s t %(day)s.", hours=_fmt_hours(entry.hours), day=_fmt_day(entry))
+    message = _("Lagret %(hours)s t %(day)s.", hours=i18n.hours(entry.hours), day=_fmt_day(entry))
     if _fragment_request():
         flash(message)
         body, _status = today_page()
@@ -244,16 +226,8 @@ def create():
     return redirect(safe_next_url(request.form.get("next")) or url_for("main.index"))
 
 
-def _fmt_hours(value) -> str:
-    from tipro.i18n import hours
-
-    return hours(value)
-
-
 def _fmt_day(entry: TimeEntry) -> str:
-    from tipro.i18n import day
-
-    return day(entry.date, "EEEE d. MMMM")
+    return i18n.day(entry.date, "EEEE d. MMMM")
 
 
 @bp.get("/registreringer/ny")
@@ -557,7 +531,7 @@ def timer_stop():
         flash(
             _(
                 "Klokka er stoppet: %(hours)s t registrert %(day)s.",
-                hours=_fmt_hours(entry.hours),
+                hours=i18n.hours(entry.hours),
                 day=_fmt_day(entry),
             )
         )

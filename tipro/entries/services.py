@@ -57,7 +57,8 @@ TWO_PLACES = Decimal("0.01")
 # payroll commonly use), and never below one quarter: a started clock means work was done.
 TIMER_STEP = Decimal("0.25")
 MAX_COMMENT = 2000
-AUDITED_FIELDS = (
+# What a person fills in for one entry (the form's fields, named as on TimeEntry).
+ENTRY_FIELDS = (
     "date",
     "project_id",
     "activity_id",
@@ -66,11 +67,8 @@ AUDITED_FIELDS = (
     "end_time",
     "break_minutes",
     "comment",
-    "state",
-    "kind",
-    "user_id",
-    "employee_id",
 )
+AUDITED_FIELDS = (*ENTRY_FIELDS, "state", "kind", "user_id", "employee_id")
 
 # At most 9 whole digits: more would overflow the Decimal context on quantize.
 # Control characters (NUL above all: PostgreSQL refuses it in text) are never typed text.

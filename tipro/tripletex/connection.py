@@ -24,7 +24,6 @@ from tipro.crypto import DecryptionFailed, decrypt, encrypt
 from tipro.models import Company, Employee, utcnow
 from tipro.models.people import (
     TRIPLETEX_CONNECTED,
-    TRIPLETEX_NEEDS_RECONNECT,
     TRIPLETEX_NOT_CONNECTED,
 )
 from tipro.models.sync import TripletexConnection
@@ -400,8 +399,3 @@ def connection_row(session: Session, company_id: int) -> TripletexConnection | N
     return session.scalar(
         select(TripletexConnection).where(TripletexConnection.company_id == company_id)
     )
-
-
-def is_connected(company: Company) -> bool:
-    """Connected or needing reconnect (a token is stored either way)."""
-    return company.tripletex_status in (TRIPLETEX_CONNECTED, TRIPLETEX_NEEDS_RECONNECT)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
@@ -939,8 +939,3 @@ def counts_by_type(session: Session, company_id: int) -> dict[str, int]:
             select(func.count()).select_from(model).where(model.company_id == company_id)
         )
     return out
-
-
-def iter_data_types() -> Iterable[str]:
-    """The data types in sync order."""
-    return iter(DATA_TYPES)
