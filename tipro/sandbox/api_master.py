@@ -17,6 +17,7 @@ from .http import (
     body_object,
     check_version,
     contains,
+    existing,
     list_response,
     no_content,
     not_found,
@@ -128,9 +129,7 @@ def company_get(obj_id: int) -> Any:
 
 
 def _get(kind: str, obj_id: int) -> Any:
-    obj = state().store.get(kind, obj_id)
-    if obj is None:
-        raise not_found()
+    obj = existing(state().store, kind, obj_id)
     return value_response(kind, obj)
 
 
@@ -166,9 +165,7 @@ def _update(kind: str, obj_id: int) -> Any:
     st = state()
     data = body_object()
     with st.lock:
-        obj = st.store.get(kind, obj_id)
-        if obj is None:
-            raise not_found()
+        obj = existing(st.store, kind, obj_id)
         check_version(obj, data.get("version"))
         changes = ingest(st, kind, data)
         merged = {**obj, **changes}
@@ -804,9 +801,7 @@ def subscription_update(obj_id: int) -> Any:
     st = state()
     data = body_object()
     with st.lock:
-        obj = st.store.get("subscription", obj_id)
-        if obj is None:
-            raise not_found()
+        obj = existing(st.store, "subscription", obj_id)
         check_version(obj, data.get("version"))
         updated = st.modify("subscription", obj_id, _subscription_body(data, partial=True))
     return value_response("subscription", updated)

@@ -16,6 +16,7 @@ from .http import (
     body_object,
     check_version,
     contains,
+    existing,
     list_response,
     no_content,
     not_found,
@@ -160,9 +161,7 @@ def order_create_list() -> Any:
 @bp.get("/order/<int:obj_id>")
 def order_get(obj_id: int) -> Any:
     """One order."""
-    obj = state().store.get("order", obj_id)
-    if obj is None:
-        raise not_found()
+    obj = existing(state().store, "order", obj_id)
     return value_response("order", obj)
 
 
@@ -172,9 +171,7 @@ def order_update(obj_id: int) -> Any:
     st = state()
     data = body_object()
     with st.lock:
-        obj = st.store.get("order", obj_id)
-        if obj is None:
-            raise not_found()
+        obj = existing(st.store, "order", obj_id)
         check_version(obj, data.get("version"))
         changes = ingest(st, "order", data)
         merged = {**obj, **changes}
@@ -200,9 +197,7 @@ def order_delete(obj_id: int) -> Any:
     """Delete an order and its lines."""
     st = state()
     with st.lock:
-        obj = st.store.get("order", obj_id)
-        if obj is None:
-            raise not_found()
+        obj = existing(st.store, "order", obj_id)
         for ref in obj.get("orderLines", []):
             st.store.remove("orderLine", ref["id"])
         st.remove("order", obj_id)
@@ -254,9 +249,7 @@ def orderline_create_list() -> Any:
 @bp.get("/order/orderline/<int:obj_id>")
 def orderline_get(obj_id: int) -> Any:
     """One order line."""
-    obj = state().store.get("orderLine", obj_id)
-    if obj is None:
-        raise not_found()
+    obj = existing(state().store, "orderLine", obj_id)
     return value_response("orderLine", obj)
 
 

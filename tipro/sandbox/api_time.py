@@ -18,9 +18,9 @@ from .http import (
     body_object,
     check_version,
     contains,
+    existing,
     list_response,
     no_content,
-    not_found,
     parse_date,
     ref_id,
     state,
@@ -252,9 +252,7 @@ def entry_create_list() -> Any:
 
 
 def _updated_entry(st: Any, obj_id: int, data: dict[str, Any], prefix: str) -> dict[str, Any]:
-    old = st.store.get("timesheetEntry", obj_id)
-    if old is None:
-        raise not_found()
+    old = existing(st.store, "timesheetEntry", obj_id)
     check_version(old, data.get("version"))
     if old.get("locked") or is_locked(
         st, ref_id(old, "employee"), dt.date.fromisoformat(old["date"])
@@ -303,9 +301,7 @@ def entry_update_list() -> Any:
 @bp.get("/timesheet/entry/<int:obj_id>")
 def entry_get(obj_id: int) -> Any:
     """One entry."""
-    obj = state().store.get("timesheetEntry", obj_id)
-    if obj is None:
-        raise not_found()
+    obj = existing(state().store, "timesheetEntry", obj_id)
     return value_response("timesheetEntry", obj)
 
 
@@ -314,9 +310,7 @@ def entry_delete(obj_id: int) -> Any:
     """Delete an entry (version checked when given; locked hours refuse)."""
     st = state()
     with st.lock:
-        obj = st.store.get("timesheetEntry", obj_id)
-        if obj is None:
-            raise not_found()
+        obj = existing(st.store, "timesheetEntry", obj_id)
         check_version(obj, arg_int("version"))
         if is_locked(st, ref_id(obj, "employee"), dt.date.fromisoformat(obj["date"])):
             raise ApiProblem(409, 10000, MSG_LOCKED, "Locked")
@@ -359,9 +353,7 @@ def _statuses() -> list[dict[str, Any]]:
     st = state()
     obj_id = arg_int("id")
     if obj_id is not None:
-        m = st.store.get("monthlyStatus", obj_id)
-        if m is None:
-            raise not_found()
+        m = existing(st.store, "monthlyStatus", obj_id)
         return [m]
     emps = arg_ids("employeeIds") or {st.token_owner_id}
     month = _parse_month(arg_str("monthYear"))
@@ -447,9 +439,7 @@ def month_by_number() -> Any:
 @bp.get("/timesheet/month/<int:obj_id>")
 def month_get(obj_id: int) -> Any:
     """One monthly status."""
-    obj = state().store.get("monthlyStatus", obj_id)
-    if obj is None:
-        raise not_found()
+    obj = existing(state().store, "monthlyStatus", obj_id)
     return value_response("monthlyStatus", obj)
 
 
@@ -487,9 +477,7 @@ def _week_action(action: str) -> Any:
     with st.lock:
         obj_id = arg_int("id")
         if obj_id is not None:
-            w = st.store.get("week", obj_id)
-            if w is None:
-                raise not_found()
+            w = existing(st.store, "week", obj_id)
         else:
             emp = arg_int("employeeId", st.token_owner_id)
             assert emp is not None
@@ -613,9 +601,7 @@ def spec_create() -> Any:
 def spec_get(obj_id: int) -> Any:
     """One specification."""
     _salary_module()
-    obj = state().store.get("salaryTypeSpecification", obj_id)
-    if obj is None:
-        raise not_found()
+    obj = existing(state().store, "salaryTypeSpecification", obj_id)
     return value_response("salaryTypeSpecification", obj)
 
 
@@ -626,9 +612,7 @@ def spec_update(obj_id: int) -> Any:
     _salary_module()
     data = body_object()
     with st.lock:
-        obj = st.store.get("salaryTypeSpecification", obj_id)
-        if obj is None:
-            raise not_found()
+        obj = existing(st.store, "salaryTypeSpecification", obj_id)
         check_version(obj, data.get("version"))
         changes = ingest(st, "salaryTypeSpecification", data)
         _check_spec(st, {**obj, **changes}, obj_id)
@@ -642,9 +626,7 @@ def spec_delete(obj_id: int) -> Any:
     st = state()
     _salary_module()
     with st.lock:
-        obj = st.store.get("salaryTypeSpecification", obj_id)
-        if obj is None:
-            raise not_found()
+        obj = existing(st.store, "salaryTypeSpecification", obj_id)
         if is_locked(st, ref_id(obj, "employee"), dt.date.fromisoformat(obj["date"])):
             raise ApiProblem(409, 10000, MSG_LOCKED, "Locked")
         st.remove("salaryTypeSpecification", obj_id)
@@ -780,9 +762,7 @@ def salary_transaction_create() -> Any:
 def salary_transaction_get(obj_id: int) -> Any:
     """One salary transaction."""
     _salary_module()
-    obj = state().store.get("salaryTransaction", obj_id)
-    if obj is None:
-        raise not_found()
+    obj = existing(state().store, "salaryTransaction", obj_id)
     return value_response("salaryTransaction", obj)
 
 
@@ -792,9 +772,7 @@ def salary_transaction_delete(obj_id: int) -> Any:
     st = state()
     _salary_module()
     with st.lock:
-        tx = st.store.get("salaryTransaction", obj_id)
-        if tx is None:
-            raise not_found()
+        tx = existing(st.store, "salaryTransaction", obj_id)
         for ref in tx.get("payslips", []):
             slip = st.store.get("payslip", ref["id"])
             for sref in (slip or {}).get("specifications", []):
@@ -830,7 +808,5 @@ def payslip_list() -> Any:
 def payslip_get(obj_id: int) -> Any:
     """One payslip."""
     _salary_module()
-    obj = state().store.get("payslip", obj_id)
-    if obj is None:
-        raise not_found()
+    obj = existing(state().store, "payslip", obj_id)
     return value_response("payslip", obj)

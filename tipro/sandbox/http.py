@@ -41,6 +41,14 @@ def not_found() -> ApiProblem:
     return ApiProblem(404, 6000, "Object not found", f"Object not found: {request.path}")
 
 
+def existing(store: Any, kind: str, obj_id: int) -> dict[str, Any]:
+    """The stored object, or Tripletex's 404/6000."""
+    obj = store.get(kind, obj_id)
+    if obj is None:
+        raise not_found()
+    return obj
+
+
 # -- query arguments -----------------------------------------------------------------------
 
 
