@@ -56,6 +56,7 @@ def test_register_absence_over_a_week_skips_weekend_and_never_duplicates(
     assert db.session.scalar(select(func.sum(TimeEntry.hours))) == Decimal("20.00")
     page = client.get("/fravaer").get_data(as_text=True)
     assert "Høstferie" in page and "Ferie" in page
+    assert "Fravær lagret for 5 dager." in page
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from flask import flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from tipro.entries import absence, bp, extras
@@ -51,7 +51,10 @@ def register_absence():
             errors["absence_type_id"] = errors.pop("x_absence_type")
         status = getattr(error, "status", 422)
         return render_template("entries/absence.html", **_absence_context(values, errors)), status
-    flash(_("Fravær registrert for %(n)d dager.", n=len(entries)))
+    # "lagret": sending the same days again updates them, so "registered" would overstate it.
+    flash(
+        ngettext("Fravær lagret for %(num)d dag.", "Fravær lagret for %(num)d dager.", len(entries))
+    )
     return redirect(url_for("entries.absence_page"), 303)
 
 
