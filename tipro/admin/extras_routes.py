@@ -47,6 +47,20 @@ def _save(form, save, row=None):
         return None
 
 
+def _numbered(row) -> str:
+    """'2005 Overtid 50 %' — a synced row's number before its name, for the pickers."""
+    return f"{row.number or ''} {row.name}".strip()
+
+
+def _list_page(template: str, rows):
+    """The page of one admin list: all rows, the form, and the row being edited (if any)."""
+
+    def page(form, row=None, status=200):
+        return render_template(template, rows=rows(), form=form, editing=row, **LABELS), status
+
+    return page
+
+
 def _create(form, save, page, list_endpoint: str, created_message):
     """POST of a new row: save it, or re-render the page with the messages (422)."""
     row = _save(form, save)
@@ -72,23 +86,12 @@ def _edit(row, form, save, page, list_endpoint: str):
 def _supplement_form(row: SupplementType | None = None) -> SupplementTypeForm:
     form = SupplementTypeForm(obj=row)
     company_id = current_user.company_id
-    form.salary_type_id.choices = id_choices(
-        services.salary_type_choices(company_id), lambda s: f"{s.number or ''} {s.name}".strip()
-    )
-    form.product_id.choices = id_choices(
-        services.product_choices(company_id), lambda p: f"{p.number or ''} {p.name}".strip()
-    )
+    form.salary_type_id.choices = id_choices(services.salary_type_choices(company_id), _numbered)
+    form.product_id.choices = id_choices(services.product_choices(company_id), _numbered)
     return form
 
 
-def _supplement_page(form, row=None, status=200):
-    return render_template(
-        "admin/extras_supplement_types.html",
-        rows=services.supplement_types(),
-        form=form,
-        editing=row,
-        **LABELS,
-    ), status
+_supplement_page = _list_page("admin/extras_supplement_types.html", services.supplement_types)
 
 
 @bp.get("/tillegg")
@@ -144,23 +147,14 @@ def _absence_form(row: AbsenceType | None = None) -> AbsenceTypeForm:
     company_id = current_user.company_id
     form.activity_id.choices = id_choices(
         services.activity_choices(company_id),
-        lambda a: f"{a.number or ''} {a.name}".strip(),
+        _numbered,
         empty=_("— Velg aktivitet —"),
     )
-    form.salary_type_id.choices = id_choices(
-        services.salary_type_choices(company_id), lambda s: f"{s.number or ''} {s.name}".strip()
-    )
+    form.salary_type_id.choices = id_choices(services.salary_type_choices(company_id), _numbered)
     return form
 
 
-def _absence_page(form, row=None, status=200):
-    return render_template(
-        "admin/extras_absence_types.html",
-        rows=services.absence_types(),
-        form=form,
-        editing=row,
-        **LABELS,
-    ), status
+_absence_page = _list_page("admin/extras_absence_types.html", services.absence_types)
 
 
 @bp.get("/fravaerstyper")
@@ -205,14 +199,7 @@ def _custom_field_form(row: CustomField | None = None) -> CustomFieldForm:
     return form
 
 
-def _custom_field_page(form, row=None, status=200):
-    return render_template(
-        "admin/extras_custom_fields.html",
-        rows=services.custom_fields(),
-        form=form,
-        editing=row,
-        **LABELS,
-    ), status
+_custom_field_page = _list_page("admin/extras_custom_fields.html", services.custom_fields)
 
 
 @bp.get("/egne-felt")

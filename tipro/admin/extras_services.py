@@ -155,6 +155,15 @@ def _apply(row, actor: User, entity: str, values: dict[str, Any], *, created: bo
         )
 
 
+def _store(model, row, actor: User, entity: str, clean: dict[str, Any]):
+    """Create (row None) or change one admin-defined row with `clean` values; audited, committed."""
+    created = row is None
+    row = row or model(company_id=actor.company_id)
+    _apply(row, actor, entity, clean, created=created)
+    db.session.commit()
+    return row
+
+
 def save_supplement_type(
     actor: User, values: dict[str, Any], supplement_type: SupplementType | None = None
 ) -> SupplementType:
@@ -192,11 +201,7 @@ def save_supplement_type(
         "position": int(values.get("position") or 0),
         "is_active": bool(values.get("is_active", True)),
     }
-    created = supplement_type is None
-    row = supplement_type or SupplementType(company_id=company_id)
-    _apply(row, actor, "supplement_type", clean, created=created)
-    db.session.commit()
-    return row
+    return _store(SupplementType, supplement_type, actor, "supplement_type", clean)
 
 
 def save_absence_type(
@@ -229,11 +234,7 @@ def save_absence_type(
         "position": int(values.get("position") or 0),
         "is_active": bool(values.get("is_active", True)),
     }
-    created = absence_type is None
-    row = absence_type or AbsenceType(company_id=company_id)
-    _apply(row, actor, "absence_type", clean, created=created)
-    db.session.commit()
-    return row
+    return _store(AbsenceType, absence_type, actor, "absence_type", clean)
 
 
 def slugify(text: str) -> str:
@@ -303,11 +304,7 @@ def save_custom_field(
         "position": int(values.get("position") or 0),
         "is_active": bool(values.get("is_active", True)),
     }
-    created = custom_field is None
-    row = custom_field or CustomField(company_id=company_id)
-    _apply(row, actor, "custom_field", clean, created=created)
-    db.session.commit()
-    return row
+    return _store(CustomField, custom_field, actor, "custom_field", clean)
 
 
 def _activity_for(company_id: int, words: tuple[str, ...]) -> Activity | None:
