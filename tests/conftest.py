@@ -318,3 +318,20 @@ def live_server(app) -> Iterator[LiveServer]:
     server = LiveServer(app)
     yield server
     server.stop()
+
+
+@pytest.fixture
+def frozen_clock():
+    """Pin TiPro's clock (tipro.clock) for one test: `frozen_clock(datetime(2026, 11, 18, 10))`.
+
+    Naive datetimes are Oslo wall time. The clock is released afterwards. Tests that care about
+    the weekday or date pin it, so the suite never depends on the day it runs.
+    """
+    from tipro import clock
+
+    def pin(instant):
+        clock.set_now(instant)
+        return instant
+
+    yield pin
+    clock.set_now(None)

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
-
 from flask import Flask, current_app
 from flask_babel import lazy_gettext as _l
 
-OSLO = ZoneInfo("Europe/Oslo")
+from tipro import clock
+from tipro.clock import OSLO  # noqa: F401  (transition alias; removed once no module imports it)
+from tipro.clock import today as today_in_oslo  # noqa: F401  (transition alias)
 
 # (endpoint, label, minimum role). Feature blueprints add theirs here; items whose
 # endpoint is not registered are left out, so the menu only shows what exists.
@@ -37,11 +36,6 @@ ADMIN_ITEMS: list[tuple[str, object, object]] = [
 ROLE_NAMES = {"employee": _l("Ansatt"), "approver": _l("Godkjenner"), "admin": _l("Admin")}
 
 
-def today_in_oslo() -> date:
-    """Dates are Norwegian dates: 'today' is today in Europe/Oslo, whatever the server's zone."""
-    return datetime.now(OSLO).date()
-
-
 def init_app(app: Flask) -> None:
     @app.context_processor
     def ui_context():
@@ -50,5 +44,5 @@ def init_app(app: Flask) -> None:
             "nav_items": [item for item in NAV_ITEMS if item[0] in endpoints],
             "admin_items": [item for item in ADMIN_ITEMS if item[0] in endpoints],
             "role_names": ROLE_NAMES,
-            "today": today_in_oslo(),
+            "today": clock.today(),
         }

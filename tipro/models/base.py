@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import BigInteger, Boolean, DateTime, ForeignKey, Integer
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
+from tipro import clock
+
 
 def utcnow() -> datetime:
     """Timezone-aware now in UTC (stored as UTC everywhere)."""
-    return datetime.now(UTC)
+    return clock.now()
 
 
 class CompanyScoped:

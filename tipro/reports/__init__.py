@@ -1,0 +1,1 @@
+"""Reports, month close and exports (reserved; built by the reports issue)."""
