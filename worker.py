@@ -5,7 +5,7 @@ Same as `tipro worker`: it also makes sure the periodic sync tick is running.
 
 from tipro import create_app
 from tipro.jobs import run_worker
-from tipro.sync_jobs import ensure_schedule
+from tipro.sync.jobs import ensure_schedule
 
 if __name__ == "__main__":
     app = create_app()

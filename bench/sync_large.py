@@ -69,8 +69,8 @@ def main() -> int:
 
             from tipro.extensions import db
             from tipro.models import Company
-            from tipro.sync_jobs import run_inline, settings
-            from tipro.tripletex.connection import connect
+            from tipro.sync.connection import connect
+            from tipro.sync.services import run_inline, settings
 
             upgrade()
             company = Company(name=f"Bench {time.time_ns()}")

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from flask import Flask
+if TYPE_CHECKING:  # `import tipro.tripletex` must not import Flask
+    from flask import Flask
 
 __version__ = "0.1.0"
 
 
 def create_app(test_config: dict | None = None) -> Flask:
     """Application factory: reads the environment, then applies `test_config` overrides."""
+    from flask import Flask
+
     instance_path = os.environ.get("TIPRO_INSTANCE_PATH") or str(Path.cwd() / "instance")
     if test_config and test_config.get("INSTANCE_PATH"):
         instance_path = test_config["INSTANCE_PATH"]
@@ -73,10 +77,12 @@ def _register_blueprints(app: Flask) -> None:
     from tipro.auth import bp as auth_bp
     from tipro.entries import bp as entries_bp
     from tipro.main import bp as main_bp
-    from tipro.webhooks import bp as webhooks_bp
+    from tipro.sync import bp as sync_bp
+    from tipro.sync import webhooks_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(main_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(entries_bp)
+    app.register_blueprint(sync_bp, url_prefix="/admin")
     app.register_blueprint(webhooks_bp)

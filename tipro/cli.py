@@ -48,7 +48,7 @@ def worker_command(burst: bool) -> None:
 
     try:
         if not burst:
-            from tipro.sync_jobs import ensure_schedule
+            from tipro.sync.jobs import ensure_schedule
 
             ensure_schedule()  # a worker started on its own also keeps the sync schedule going
         run_worker(current_app._get_current_object(), burst=burst)
@@ -164,7 +164,7 @@ def entries_import(company_name: str, actor_email: str | None, file: str) -> Non
 def _register_optional_commands() -> None:
     """Commands from feature packages (registered here so `tipro --help` lists them)."""
     from tipro.demo import demo_command
-    from tipro.sync_cli import sync_command, tripletex_group
+    from tipro.sync.cli import sync_command, tripletex_group
 
     cli.add_command(tripletex_group)
     cli.add_command(sync_command)

@@ -79,8 +79,8 @@ def set_up_demo(sandbox_url: str, spec: str | None = None) -> list[str]:
     from tipro.extensions import db
     from tipro.models import Company, User
     from tipro.models.sync import SYNC_ACTIVE, SYNC_FAILED, SyncRun
-    from tipro.sync_jobs import run_inline, settings
-    from tipro.tripletex.connection import connect
+    from tipro.sync.connection import connect
+    from tipro.sync.services import run_inline, settings
 
     company = db.session.scalar(select(Company).where(Company.name == DEMO_COMPANY))
     if company is None:

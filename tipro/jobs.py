@@ -1,23 +1,37 @@
-"""RQ plumbing: the Redis connection, queues, the enqueue helper and the worker.
+"""RQ plumbing only: the Redis connection, queues, enqueue helpers, the worker.
 
-Job functions live next to the feature they serve and take ids, never ORM objects.
-Enqueue only through `enqueue()`, which sets queue, timeout, a deterministic job id
-and retries, and refuses to queue the same work twice.
+Job functions live in the feature they serve (e.g. tipro/sync/jobs.py) and take ids, never
+ORM objects. Everything is queued through `enqueue()` / `enqueue_at()`, which set queue,
+timeout and a deterministic job id and refuse to queue work that is already pending.
+`run_or_enqueue()` is the one place that decides "run here or queue it": here when no Redis is
+configured. `company_job` makes a job a company boundary: it enters the company scope, so the
+services it calls never enter or filter by company themselves.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
 
 import redis
 from flask import Flask, current_app
-from rq import Queue, Retry, Worker
+from rq import Queue, Retry, Worker, get_current_job
 from rq.exceptions import DuplicateJobError
 from rq.job import Job
+
+from tipro.tenancy import company_scope
 
 log = logging.getLogger(__name__)
 
 QUEUES = ("high", "default", "low")
+# The RQ statuses of a job that has not finished: while a job id has one, it is not queued again.
+PENDING_STATUSES = frozenset({"queued", "started", "deferred", "scheduled"})
+# For jobs that may safely run again after an unexpected error (they find done work done).
+DEFAULT_RETRY = Retry(max=3, interval=[10, 60, 300])
+LOG_FORMAT = "%(asctime)s [%(job_id)s] %(name)s %(message)s"
 
 
 class RedisNotConfigured(RuntimeError):
@@ -37,6 +51,11 @@ def redis_connection(url: str | None = None) -> redis.Redis:
     return cache[url]
 
 
+def has_queue() -> bool:
+    """Whether jobs go to a worker (Redis configured) or run in this process."""
+    return bool(current_app.config.get("REDIS_URL"))
+
+
 def queue_name(name: str) -> str:
     """Queue names carry a prefix so several deployments (or test runs) can share a Redis."""
     return f"{current_app.config['QUEUE_PREFIX']}-{name}"
@@ -46,8 +65,49 @@ def get_queue(name: str = "default") -> Queue:
     return Queue(queue_name(name), connection=redis_connection())
 
 
+def job_id(*parts: object) -> str:
+    """A deterministic job id: the deployment's prefix and the parts, joined by '-'.
+
+    Job ids are global in Redis: instances (or test sessions) sharing one Redis must not see
+    each other's "sync-1-1" as already queued.
+    """
+    prefix = current_app.config.get("QUEUE_PREFIX") or "tipro"
+    return "-".join([prefix, *(str(p) for p in parts)])
+
+
+def is_pending(job: str) -> bool:
+    """Whether the job with this id is queued, scheduled or running."""
+    conn = redis_connection()
+    if not conn.exists(Job.key_for(job)):
+        return False
+    return Job.fetch(job, connection=conn).get_status(refresh=True) in PENDING_STATUSES
+
+
+def _claim(job: str) -> bool:
+    """Make room for a job id: False while that work is pending, else drop the finished job."""
+    conn = redis_connection()
+    if not conn.exists(Job.key_for(job)):
+        return True
+    existing = Job.fetch(job, connection=conn)
+    if existing.get_status(refresh=True) in PENDING_STATUSES:
+        return False
+    existing.delete()
+    return True
+
+
+def _options(job: str, timeout: int, retry: Retry | None) -> dict[str, Any]:
+    return {
+        "job_id": job,
+        "job_timeout": timeout,
+        "retry": retry,
+        "unique": True,
+        "failure_ttl": 7 * 24 * 3600,
+        "result_ttl": 3600,
+    }
+
+
 def enqueue(
-    func,
+    func: Callable,
     *args,
     job_id: str,
     queue: str = "default",
@@ -56,31 +116,67 @@ def enqueue(
     **kwargs,
 ) -> Job | None:
     """Queue `func(*args, **kwargs)` under a fixed id; None if that work is already pending."""
-    q = get_queue(queue)
-    existing = Job.fetch(job_id, connection=q.connection) if _job_exists(q, job_id) else None
-    if existing is not None:
-        status = existing.get_status(refresh=True)
-        if status in ("queued", "started", "deferred", "scheduled"):
-            return None
-        existing.delete()
-    try:
-        return q.enqueue(
-            func,
-            *args,
-            job_id=job_id,
-            job_timeout=timeout,
-            retry=retry,
-            unique=True,
-            failure_ttl=7 * 24 * 3600,
-            result_ttl=3600,
-            **kwargs,
-        )
-    except DuplicateJobError:
+    options = _options(job_id, timeout, retry)
+    return _put_once(job_id, queue, lambda q: q.enqueue(func, *args, **options, **kwargs))
+
+
+def enqueue_at(
+    when: datetime,
+    func: Callable,
+    *args,
+    job_id: str,
+    queue: str = "default",
+    timeout: int = 600,
+    retry: Retry | None = None,
+    **kwargs,
+) -> Job | None:
+    """Schedule `func(*args, **kwargs)` for `when` under a fixed id; None if already pending."""
+    options = _options(job_id, timeout, retry)
+    return _put_once(job_id, queue, lambda q: q.enqueue_at(when, func, *args, **options, **kwargs))
+
+
+def _put_once(job: str, queue: str, put: Callable[[Queue], Job]) -> Job | None:
+    if not _claim(job):
         return None
+    try:
+        return put(get_queue(queue))
+    except DuplicateJobError:
+        return None  # another process queued the same id just now
 
 
-def _job_exists(q: Queue, job_id: str) -> bool:
-    return bool(q.connection.exists(Job.key_for(job_id)))
+def run_or_enqueue(func: Callable, *args, job_id: str, **options) -> Any:
+    """Queue the job, or run it here and now when there is no Redis (CLI, demo, dev server)."""
+    if not has_queue():
+        return func(*args)
+    return enqueue(func, *args, job_id=job_id, **options)
+
+
+def company_job(func: Callable) -> Callable:
+    """Make a job function (first argument: company id) run inside that company's scope."""
+
+    @functools.wraps(func)
+    def job(company_id: int, *args, **kwargs):
+        with company_scope(company_id):
+            return func(company_id, *args, **kwargs)
+
+    return job
+
+
+class JobIdFilter(logging.Filter):
+    """Adds `job_id` (the running RQ job's id, or '-') to every log record."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        job = get_current_job()
+        record.job_id = job.id if job is not None else "-"
+        return True
+
+
+def log_job_ids() -> None:
+    """Log with the job id on every line (once per process)."""
+    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
+    for handler in logging.getLogger().handlers:
+        if not any(isinstance(f, JobIdFilter) for f in handler.filters):
+            handler.addFilter(JobIdFilter())
 
 
 class AppWorker(Worker):
@@ -111,7 +207,7 @@ def make_worker(app: Flask, queues: tuple[str, ...] = QUEUES) -> AppWorker:
 
 
 def run_worker(app: Flask, burst: bool = False) -> bool:
-    """Run a worker with the scheduler (retries and enqueue_in need it)."""
+    """Run a worker with the scheduler (retries and enqueue_at need it)."""
     worker = make_worker(app)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    log_job_ids()
     return worker.work(with_scheduler=True, burst=burst)

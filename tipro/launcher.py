@@ -168,9 +168,9 @@ class Launcher:
             if self.with_worker:
                 self.start_worker()
                 with app.app_context():
-                    from tipro.sync_jobs import ensure_schedule
+                    from tipro.sync.jobs import ensure_schedule
 
-                    ensure_schedule()  # periodic and nightly Tripletex syncs (sync_jobs.py)
+                    ensure_schedule()  # periodic and nightly Tripletex syncs (sync/jobs.py)
             url = f"http://{self.host}:{self.port}"
             click.echo("")
             click.echo(f"TiPro kjører på {url}  (Ctrl-C stopper alt)")

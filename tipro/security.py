@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Callable
 from functools import wraps
 from urllib.parse import urlsplit
@@ -12,6 +11,7 @@ from flask import Flask, abort, current_app, redirect, request, url_for
 from flask_login import current_user
 
 from tipro.tenancy import enter_company, leave_company
+from tipro.tripletex.redact import redact as redact_tokens
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -76,20 +76,9 @@ def safe_next_url(target: str | None) -> str | None:
     return target
 
 
-_SECRET_IN_URL = [
-    (re.compile(r"((?:consumerToken|employeeToken|token)=)[^&\s'\"]+"), r"\1***"),
-    # DELETE /token/session/{token} carries a session token in the path.
-    (re.compile(r"(/token/session/)(?![:>])[^\s?/'\"]+"), r"\1***"),
-]
-
-
 def redact(value):
     """A log argument with Tripletex tokens in URLs replaced by '***'."""
-    if not isinstance(value, str):
-        return value
-    for pattern, replacement in _SECRET_IN_URL:
-        value = pattern.sub(replacement, value)
-    return value
+    return redact_tokens(value) if isinstance(value, str) else value
 
 
 class RedactTokens(logging.Filter):

@@ -22,9 +22,9 @@ NAV_ITEMS: list[tuple[str, object, str]] = [
 
 # The admin area has its own row of links, so the main menu stays one line on a phone.
 ADMIN_ITEMS: list[tuple[str, object, object]] = [
-    ("admin.settings", _l("Innstillinger"), _l("Tripletex-tilkobling og firmaoppsett")),
+    ("sync.settings", _l("Innstillinger"), _l("Tripletex-tilkobling og firmaoppsett")),
     (
-        "admin.sync",
+        "sync.index",
         _l("Synkronisering"),
         _l("Ansatte, kunder, prosjekter og aktiviteter fra Tripletex"),
     ),

@@ -253,13 +253,13 @@ MIN_ROLE = {
     "admin.absence_types": ADMIN,
     "admin.create_absence_type": ADMIN,
     "admin.absence_type_detail": ADMIN,
-    "admin.settings": ADMIN,
-    "admin.tripletex_connect": ADMIN,
-    "admin.tripletex_disconnect": ADMIN,
-    "admin.sync": ADMIN,
-    "admin.sync_now": ADMIN,
-    "admin.invite_employees": ADMIN,
-    "admin.sync_status": ADMIN,
+    "sync.settings": ADMIN,
+    "sync.tripletex_connect": ADMIN,
+    "sync.tripletex_disconnect": ADMIN,
+    "sync.index": ADMIN,
+    "sync.sync_now": ADMIN,
+    "sync.invite_employees": ADMIN,
+    "sync.status": ADMIN,
     "admin.supplement_types": ADMIN,
     "admin.create_supplement_type": ADMIN,
     "admin.supplement_type_detail": ADMIN,
@@ -345,7 +345,7 @@ def test_every_post_form_carries_the_csrf_token():
 
 
 def test_only_the_webhook_is_csrf_exempt(app, client, make_user, login):
-    assert csrf._exempt_views == {"tipro.webhooks.routes.tripletex"}
+    assert csrf._exempt_views == {"tipro.sync.webhooks.tripletex"}
     assert not csrf._exempt_blueprints
     login(make_user())
     response = client.post("/registreringer", data={"hours": "1"}, csrf=False)
@@ -434,7 +434,7 @@ def test_employee_token_never_leaks_in_responses_logs_or_database(
     """Connect through the settings page and run the full sync; the token stays secret."""
     from tipro.models import Company
     from tipro.models.sync import SyncRun, TripletexConnection
-    from tipro.sync_jobs import run_sync
+    from tipro.sync.jobs import run_sync
 
     for key, value in {
         "TRIPLETEX_API_URL": sandbox.base_url,
@@ -452,7 +452,7 @@ def test_employee_token_never_leaks_in_responses_logs_or_database(
     response = client.post("/admin/innstillinger/tripletex", data={"employee_token": token})
     assert response.status_code == 302, response.get_data(as_text=True)
     run = db.session.scalar(select(SyncRun).where(SyncRun.company_id == admin.company_id))
-    assert run_sync(run.id) == "done"
+    assert run_sync(run.company_id, run.id) == "done"
     for url in ("/admin/innstillinger", "/admin/synkronisering", "/admin/synkronisering/status"):
         page = client.get(url)
         assert page.status_code == 200
@@ -494,8 +494,8 @@ def test_stored_token_still_works_after_adding_a_new_encryption_key(
     app, db, make_company, sandbox, monkeypatch
 ):
     """Rotation: with 'new,old' configured, a token stored under the old key still connects."""
-    from tipro.sync_jobs import settings
-    from tipro.tripletex.connection import build_client, connect
+    from tipro.sync.connection import build_client, connect
+    from tipro.sync.services import settings
 
     for key, value in {
         "TRIPLETEX_API_URL": sandbox.base_url,
@@ -596,7 +596,7 @@ def test_pages_that_can_be_fragments_vary_on_hx_request(client, make_user, login
 @pytest.fixture
 def webhook(db, make_company):
     from tipro.models.sync import TripletexConnection
-    from tipro.tripletex.connection import hash_secret
+    from tipro.sync.connection import hash_secret
 
     company = make_company()
     row = TripletexConnection(
@@ -609,7 +609,7 @@ def webhook(db, make_company):
 
 def test_webhook_checks_key_secret_and_size(app, client, db, webhook, monkeypatch):
     from tipro.models.sync import SyncPendingChange, SyncRun
-    from tipro.tripletex.connection import WEBHOOK_HEADER
+    from tipro.sync.connection import WEBHOOK_HEADER
 
     monkeypatch.setitem(app.config, "PROPAGATE_EXCEPTIONS", False)
     url = f"/webhooks/tripletex/{webhook.webhook_key}"

@@ -35,8 +35,8 @@ def tx_app(app, sandbox):
 @pytest.fixture
 def connected(tx_app, db, sandbox):
     """A company connected to the sandbox (no sync yet)."""
-    from tipro.sync_jobs import settings
-    from tipro.tripletex.connection import connect
+    from tipro.sync.connection import connect
+    from tipro.sync.services import settings
 
     company = Company(name="Fjellheim Bygg AS (test)")
     db.session.add(company)

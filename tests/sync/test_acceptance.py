@@ -11,21 +11,16 @@ import pytest
 from sqlalchemy import event, func, select
 
 from tipro.cli import cli
+from tipro.clock import OSLO
 from tipro.extensions import db as _db
 from tipro.jobs import get_queue, make_worker
 from tipro.models import Activity, Company, Employee, Project, SalaryType, User
 from tipro.models.sync import SyncPendingChange, SyncRun, TripletexConnection
-from tipro.sync_jobs import (
-    active_run,
-    due_syncs,
-    request_sync,
-    run_inline,
-    settings,
-    sync_tick,
-)
-from tipro.tripletex.connection import build_client
-from tipro.tripletex.sync import execute_run
-from tipro.ui import OSLO
+from tipro.sync.connection import build_client
+from tipro.sync.jobs import due_syncs, sync_tick
+from tipro.sync.runs import execute_run
+from tipro.sync.services import active_run, request_sync, run_inline, settings
+from tipro.tenancy import company_scope
 
 # Tables a run may write when nothing changed in Tripletex: its own bookkeeping only.
 BOOKKEEPING = ("sync_runs", "sync_steps", "sync_cursors", "tripletex_connections")
@@ -81,7 +76,8 @@ def test_no_transaction_is_open_while_tripletex_is_called(connected, db, sandbox
             )
             db.session.commit()
         run, _ = request_sync(connected.id, mode=mode, enqueue_job=False)
-        assert execute_run(_db.session, run.id, factory).status == "done"
+        with company_scope(connected.id):  # the boundary the job enters
+            assert execute_run(_db.session, run.id, factory).status == "done"
     assert open_during == []
     # The check itself can see an open transaction.
     db.session.scalar(select(func.count()).select_from(Company))
@@ -92,7 +88,6 @@ def test_a_row_hours_refer_to_is_kept_inactive_and_leaves_the_pickers(connected,
     from tipro.entries.pickers import activities_for, projects_for
     from tipro.entries.services import EntryInput, save_entry
     from tipro.models.work import TimeEntry
-    from tipro.tenancy import company_scope
 
     assert run_inline(connected.id, full=True).status == "done"
     cid = connected.id
@@ -164,7 +159,7 @@ def test_no_route_edits_synced_master_data(app):
 def test_missing_salary_access_still_syncs_the_rest_and_shows_tripletex_message(
     tx_app, sandbox, db, make_company, make_user, login
 ):
-    from tipro.tripletex.connection import connect
+    from tipro.sync.connection import connect
 
     company = make_company("Uten lønn AS")
     admin = make_user(company=company, role="admin")
@@ -247,15 +242,23 @@ def test_status_fragment_polls_while_a_run_is_active_and_stops_when_done(
 ):
     admin = make_user(company=connected, role="admin")
     client = login(admin)
-    response = client.post(
-        "/admin/synkronisering", data={"full": "y"}, headers={"HX-Request": "true"}
-    )
-    assert response.status_code == 200
-    fragment = response.get_data(as_text=True)
-    assert 'hx-get="/admin/synkronisering/status"' in fragment and "load delay:1s" in fragment
-    assert "Venter på tur" in fragment
+    # «Synkroniser nå» is a form under hx-boost: htmx sends HX-Request and HX-Boosted, and
+    # swaps the whole body with the page it lands on.
+    boosted = {"HX-Request": "true", "HX-Boosted": "true"}
+    response = client.post("/admin/synkronisering", data={"full": "y"}, headers=boosted)
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/admin/synkronisering")
+    page = client.get("/admin/synkronisering", headers=boosted).get_data(as_text=True)
+    assert "<nav" in page and "<h1>Synkronisering</h1>" in page  # a whole page, not a card
+    assert 'hx-get="/admin/synkronisering/status"' in page and "load delay:1s" in page
+    assert "Venter på tur" in page
+    # The card's own polling request is plain htmx (not boosted): it gets the card alone.
+    fragment = client.get("/admin/synkronisering/status", headers={"HX-Request": "true"})
+    assert "<nav" not in fragment.get_data(as_text=True)
+    assert "load delay:1s" in fragment.get_data(as_text=True)
     run = active_run(connected.id)  # what the worker would do with the queued job
-    execute_run(_db.session, run.id, lambda c: build_client(_db.session, c, settings()))
+    with company_scope(connected.id):  # the boundary the job enters
+        execute_run(_db.session, run.id, lambda c: build_client(_db.session, c, settings()))
     done = client.get("/admin/synkronisering/status").get_data(as_text=True)
     assert "hx-get" not in done and "hx-trigger" not in done
     assert "Ferdig" in done and "API-kall" in done
@@ -315,7 +318,7 @@ def test_sync_tick_requests_due_syncs_once_and_schedules_the_next_tick(
 ):
     from rq.registry import ScheduledJobRegistry
 
-    from tipro.tripletex.connection import connect
+    from tipro.sync.connection import connect
 
     company = Company(name="Fjellheim tick AS")
     committed_db.session.add(company)
@@ -342,7 +345,7 @@ def test_sync_tick_requests_due_syncs_once_and_schedules_the_next_tick(
 
 
 def test_cli_sync_wait_returns_when_the_worker_is_done(tx_app, committed_db, sandbox, runner, app):
-    from tipro.tripletex.connection import connect
+    from tipro.sync.connection import connect
 
     company = Company(name="Fjellheim vent AS")
     committed_db.session.add(company)

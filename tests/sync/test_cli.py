@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from tipro.cli import cli
 from tipro.models import Company
-from tipro.sync_jobs import active_run, run_sync
+from tipro.sync.jobs import run_sync
+from tipro.sync.services import active_run
 
 
 def test_cli_connect_status_and_sync(tx_app, sandbox, runner, db, make_company):
@@ -24,7 +25,7 @@ def test_cli_connect_status_and_sync(tx_app, sandbox, runner, db, make_company):
     assert "Koblet til Fjellheim Bygg AS som Ingrid Fjellheim." in result.output
     run = active_run(company.id)
     assert run is not None and run.mode == "full"
-    assert run_sync(run.id) == "done"
+    assert run_sync(run.company_id, run.id) == "done"
 
     status = runner.invoke(cli, args=["tripletex", "status", "--company", company.name])
     assert status.exit_code == 0, status.output

@@ -6,8 +6,9 @@ import pytest
 
 from tipro.models import Company
 from tipro.models.sync import TripletexConnection
-from tipro.sync_jobs import active_run, run_inline, run_sync, settings
-from tipro.tripletex.connection import ConnectError, connect
+from tipro.sync.connection import ConnectError, connect
+from tipro.sync.jobs import run_sync
+from tipro.sync.services import active_run, run_inline, settings
 
 
 @pytest.fixture
@@ -89,7 +90,7 @@ def test_revoked_token_marks_needs_reconnect_and_a_new_token_recovers(
     company_id = admin.company_id
     queued = active_run(company_id)  # connecting queued a full sync; run it as the worker would
     assert queued.mode == "full"
-    assert run_sync(queued.id) == "done"
+    assert run_sync(queued.company_id, queued.id) == "done"
 
     sandbox.state.revoke_employee_token()
     run = run_inline(company_id)
@@ -105,7 +106,9 @@ def test_revoked_token_marks_needs_reconnect_and_a_new_token_recovers(
     db.session.expire_all()
     assert db.session.get(Company, company_id).tripletex_status == "connected"
     assert db.session.get(Company, company_id).tripletex_token_last4 == "en-2"
-    assert run_sync(active_run(company_id).id) == "done"  # the full sync reconnecting queued
+    assert (
+        run_sync(company_id, active_run(company_id).id) == "done"
+    )  # the full sync reconnecting queued
     page = client.get("/admin/synkronisering").get_data(as_text=True)
     assert "Tilkoblingen må fornyes." not in page
 

@@ -19,7 +19,7 @@ from tipro.models import (
     User,
     VatType,
 )
-from tipro.sync_jobs import run_inline
+from tipro.sync.services import run_inline
 
 
 def _count(db, model, company_id, **where):

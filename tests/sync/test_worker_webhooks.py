@@ -11,8 +11,9 @@ from sqlalchemy import func, select
 from tipro.jobs import get_queue, make_worker
 from tipro.models import Company, Customer, Employee, Project
 from tipro.models.sync import SyncRun, TripletexConnection
-from tipro.sync_jobs import request_sync, run_sync, settings
-from tipro.tripletex.connection import WEBHOOK_HEADER, connect
+from tipro.sync.connection import WEBHOOK_HEADER, connect
+from tipro.sync.jobs import run_sync
+from tipro.sync.services import request_sync, settings
 
 
 @pytest.fixture
@@ -25,7 +26,7 @@ def committed_company(tx_app, committed_db, sandbox, live_server):
     result = connect(committed_db.session, company, sandbox.state.employee_token, settings())
     assert result.webhooks == "active"
     run, _ = request_sync(company.id, full=True, enqueue_job=False)
-    assert run_sync(run.id) == "done"
+    assert run_sync(run.company_id, run.id) == "done"
     yield committed_db.session.get(Company, company.id)
     get_queue("default").empty()
     get_queue("low").empty()

@@ -181,3 +181,36 @@ def test_min_interval_paces_requests(sandbox, rec):
     client.list_departments()
     # Session + 2 lists; the second and third request waited for the interval.
     assert len([s for s in rec.sleeps if 0 < s <= 0.2]) >= 2
+
+
+def test_lists_by_ids_ask_for_those_objects_only(client, rec):
+    """The engine's targeted refresh (webhooks): one call per list, the spec's id filter."""
+    employees = list(client.list_employees())[:2]
+    ids = {e["id"] for e in employees}
+    assert {e["id"] for e in client.list_employees(ids=ids, include_contacts=None)} == ids
+    customers = list(client.list_customers(include_inactive=False))[:2]
+    ids = {c["id"] for c in customers}
+    assert {c["id"] for c in client.list_customers(ids=ids, include_inactive=False)} == ids
+    projects = list(client.list_projects())[:3]
+    ids = {p["id"] for p in projects}
+    assert {p["id"] for p in client.list_projects(ids=ids)} == ids
+    products = list(client.list_products())[:2]
+    ids = {p["id"] for p in products}
+    assert {p["id"] for p in client.list_products(ids=ids)} == ids
+    assert len(client.list_customers(inactive_only=True)) == 1
+
+
+def test_whole_lists_answer_304_to_their_own_digest(client):
+    """Every list the engine reads whole can be asked 'changed since this digest?'."""
+    calls = (
+        client.list_divisions,
+        lambda **kw: client.list_vat_types(type_of_vat=None, **kw),
+        client.list_hourly_rates,
+        client.list_departments,
+        client.list_activities,
+        client.list_salary_types,
+    )
+    for call in calls:
+        first = call(if_none_match="tipro")
+        assert first.version_digest, call
+        assert call(if_none_match=first.version_digest).not_modified, call

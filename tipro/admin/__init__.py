@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("admin", __name__)
 
-from tipro.admin import extras_routes, routes, tripletex_routes  # noqa: E402,F401
+from tipro.admin import extras_routes, routes  # noqa: E402,F401

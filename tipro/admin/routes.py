@@ -3,8 +3,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from tipro.admin import bp, services
-from tipro.admin.tripletex_forms import ConfirmForm
-from tipro.auth.forms import UserForm
+from tipro.auth.forms import ConfirmForm, UserForm
 from tipro.auth.services import create_user
 from tipro.errors import UserError
 from tipro.models import User

@@ -41,3 +41,7 @@ class UserForm(FlaskForm):
             SelectChoice("admin", _l("Admin")),
         ],
     )
+
+
+class ConfirmForm(FlaskForm):
+    """A bare POST with CSRF (disconnect, invite, reset a password)."""

@@ -175,7 +175,7 @@ class TripletexApi:
         if not ids:
             return ListResult([], None, False, 0)  # an empty filter would match everything
         merged = None
-        for chunk in _chunks(list(ids), MAX_IDS_PER_CALL):
+        for chunk in _chunks(sorted(ids), MAX_IDS_PER_CALL):
             part = self.get_list(path, {**params, id_param: _ids(chunk)}, fields=fields)
             if merged is None:
                 merged = part
@@ -213,13 +213,14 @@ class TripletexApi:
     def list_employees(
         self,
         *,
-        include_contacts: bool = False,
+        include_contacts: bool | None = False,
+        ids: Sequence[int] | None = None,
         fields: str = EMPLOYEE_FIELDS,
         if_none_match: str | None = None,
     ) -> ListResult[Employee]:
-        """All employees with employments (division included). ListResult[Employee]."""
+        """Employees with employments (division included), all or those ids."""
         params = {"includeContacts": include_contacts}
-        result = self.get_list("/employee", params, fields=fields, if_none_match=if_none_match)
+        result = self._list_by_ids("/employee", "id", ids, params, fields, if_none_match)
         return cast("ListResult[Employee]", result)
 
     def list_employments(
@@ -241,18 +242,23 @@ class TripletexApi:
         *,
         changed_since: datetime | None = None,
         include_inactive: bool = True,
+        inactive_only: bool = False,
+        ids: Sequence[int] | None = None,
         fields: str = CUSTOMER_FIELDS,
         if_none_match: str | None = None,
     ) -> ListResult[Customer]:
-        """Customers, optionally only those changed since a time (Oslo local time).
+        """Customers, optionally only those changed since a time (Oslo local time) or those ids.
 
         Tripletex hides inactive customers unless isInactive=true is asked for, so
         include_inactive makes a second call; then there is no single digest to compare.
+        inactive_only asks for the inactive ones alone (one call).
         """
-        if include_inactive and if_none_match:
+        if include_inactive and if_none_match and not inactive_only:
             raise ValueError("if_none_match needs include_inactive=False (one list, one digest)")
-        params: dict[str, Any] = {"changedSince": changed_since, "isInactive": False}
-        result = self.get_list("/customer", params, fields=fields, if_none_match=if_none_match)
+        params: dict[str, Any] = {"changedSince": changed_since, "isInactive": inactive_only}
+        result = self._list_by_ids("/customer", "id", ids, params, fields, if_none_match)
+        if inactive_only:
+            return cast("ListResult[Customer]", result)
         if include_inactive:
             inactive = self.get_list("/customer", {**params, "isInactive": True}, fields=fields)
             result.values.extend(inactive.values)
@@ -264,13 +270,13 @@ class TripletexApi:
         self,
         *,
         is_closed: bool | None = None,
+        ids: Sequence[int] | None = None,
         fields: str = PROJECT_FIELDS,
         if_none_match: str | None = None,
     ) -> ListResult[Project]:
         """Projects with participants, project activities, customer and manager."""
-        result = self.get_list(
-            "/project", {"isClosed": is_closed}, fields=fields, if_none_match=if_none_match
-        )
+        params = {"isClosed": is_closed}
+        result = self._list_by_ids("/project", "id", ids, params, fields, if_none_match)
         return cast("ListResult[Project]", result)
 
     def projects_for_timesheet(
@@ -323,13 +329,13 @@ class TripletexApi:
         self,
         *,
         is_inactive: bool | None = None,
+        ids: Sequence[int] | None = None,
         fields: str = PRODUCT_FIELDS,
         if_none_match: str | None = None,
     ) -> ListResult[Product]:
-        """Products for order lines. ListResult[Product]."""
-        result = self.get_list(
-            "/product", {"isInactive": is_inactive}, fields=fields, if_none_match=if_none_match
-        )
+        """Products for order lines, all or those ids. ListResult[Product]."""
+        params = {"isInactive": is_inactive}
+        result = self._list_by_ids("/product", "ids", ids, params, fields, if_none_match)
         return cast("ListResult[Product]", result)
 
     def list_vat_types(
@@ -338,21 +344,33 @@ class TripletexApi:
         type_of_vat: str | None = "OUTGOING",
         vat_date: date | None = None,
         fields: str = VAT_TYPE_FIELDS,
+        if_none_match: str | None = None,
     ) -> ListResult[VatType]:
-        """VAT types (outgoing by default, valid on vat_date). ListResult[VatType]."""
+        """VAT types (outgoing by default, valid on vat_date; None: all). ListResult[VatType]."""
         params = {"typeOfVat": type_of_vat, "vatDate": vat_date if type_of_vat else None}
-        result = self.get_list("/ledger/vatType", params, fields=fields)
+        result = self.get_list(
+            "/ledger/vatType", params, fields=fields, if_none_match=if_none_match
+        )
         return cast("ListResult[VatType]", result)
 
-    def list_divisions(self, *, fields: str = DIVISION_FIELDS) -> ListResult[Division]:
+    def list_divisions(
+        self, *, fields: str = DIVISION_FIELDS, if_none_match: str | None = None
+    ) -> ListResult[Division]:
         """Divisions (virksomheter). ListResult[Division]."""
-        return cast("ListResult[Division]", self.get_list("/division", {}, fields=fields))
+        result = self.get_list("/division", {}, fields=fields, if_none_match=if_none_match)
+        return cast("ListResult[Division]", result)
 
     def list_hourly_rates(
-        self, project_ids: Sequence[int] | None = None, *, fields: str = HOURLY_RATE_FIELDS
+        self,
+        project_ids: Sequence[int] | None = None,
+        *,
+        fields: str = HOURLY_RATE_FIELDS,
+        if_none_match: str | None = None,
     ) -> ListResult[ProjectHourlyRate]:
         """Project hourly rates, for some or all projects. ListResult[ProjectHourlyRate]."""
-        result = self._list_by_ids("/project/hourlyRates", "projectId", project_ids, {}, fields)
+        result = self._list_by_ids(
+            "/project/hourlyRates", "projectId", project_ids, {}, fields, if_none_match
+        )
         return cast("ListResult[ProjectHourlyRate]", result)
 
     # ----- timesheet entries -----------------------------------------------------------------

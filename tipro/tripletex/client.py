@@ -10,11 +10,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 from urllib.parse import quote, urlsplit
-from zoneinfo import ZoneInfo
 
 import requests
 import urllib3.exceptions
 
+from tipro import clock
+from tipro.clock import OSLO
 from tipro.tripletex.api import TripletexApi
 from tipro.tripletex.errors import (
     AuthenticationError,
@@ -27,21 +28,19 @@ from tipro.tripletex.errors import (
     ValidationMessage,
     error_class_for,
 )
+from tipro.tripletex.redact import REDACTED, redact, redact_query
 from tipro.tripletex.types import ListResult
 
-OSLO = ZoneInfo("Europe/Oslo")
 SESSION_PATH = "/token/session/:create"
 # Tripletex reads expirationDate as an Oslo date and the session dies when that date begins,
 # so ask for a week and renew a day ahead: the token can never lapse at Oslo midnight mid-job.
 SESSION_DAYS = 7
 RENEW_DAYS_BEFORE = 1
-SECRET_PARAMS = frozenset({"consumerToken", "employeeToken", "token"})
-REDACTED = "***"
 
 
 def oslo_today() -> date:
     """Today's date in Europe/Oslo, the calendar Tripletex uses for session expiry."""
-    return datetime.now(OSLO).date()
+    return clock.today()
 
 
 class SessionCache(Protocol):
@@ -113,18 +112,6 @@ def format_param(value: Any) -> str:
 def encode_path(path: str) -> str:
     """Percent-encode a path: '>' becomes %3E, ':' stays literal as in Tripletex's examples."""
     return quote(path, safe="/:")
-
-
-def _redact_query(params: Mapping[str, str]) -> dict[str, str]:
-    return {k: (REDACTED if k in SECRET_PARAMS else v) for k, v in params.items()}
-
-
-def _redact_path(path: str) -> str:
-    # DELETE /token/session/{token} carries the session token in the path.
-    prefix = "/token/session/"
-    if path.startswith(prefix) and path not in (SESSION_PATH, "/token/session/>whoAmI"):
-        return prefix + REDACTED
-    return path
 
 
 def _not_sent(exc: Exception) -> bool:
@@ -254,6 +241,13 @@ class TripletexClient(TripletexApi):
             )
         self.session_cache.set(token, expires)
         return token
+
+    def delete_session(self) -> None:
+        """Log out: DELETE the cached session token (nothing to do without one)."""
+        cached = self.session_cache.get()
+        if cached and cached[0]:
+            self.delete(f"/token/session/{cached[0]}")
+            self.session_cache.set("", date.min)
 
     def _wrong_environment(self) -> str | None:
         host = urlsplit(self.base_url).hostname or ""
@@ -504,7 +498,7 @@ class TripletexClient(TripletexApi):
         for secret in (self._consumer_token, self._employee_token, cached[0] if cached else None):
             if secret:
                 text = text.replace(secret, REDACTED)
-        return text
+        return redact(text)
 
     def _log(
         self,
@@ -523,8 +517,8 @@ class TripletexClient(TripletexApi):
             return
         entry = RequestLogEntry(
             method=method,
-            path=_redact_path(path),
-            query=_redact_query(query),
+            path=redact(path),
+            query=redact_query(query),
             status=status,
             duration_ms=round((self._clock() - started) * 1000, 1),
             request_id=request_id,

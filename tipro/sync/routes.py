@@ -1,14 +1,17 @@
-"""Settings ("Innstillinger": connect Tripletex) and the sync page."""
+"""Settings ("Innstillinger": connect Tripletex) and the sync page, under /admin."""
 
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 
-from tipro.admin import bp
-from tipro.admin import tripletex_services as services
-from tipro.admin.tripletex_forms import ConfirmForm, SyncForm, TokenForm
-from tipro.admin.tripletex_text import (
+from tipro import htmx
+from tipro.extensions import db
+from tipro.security import parse_id, role_required
+from tipro.sync import bp, services
+from tipro.sync.connection import ConnectError, connect, connection_row, disconnect
+from tipro.sync.forms import ConfirmForm, SyncForm, TokenForm
+from tipro.sync.texts import (
     DATA_TYPE_LABELS,
     RUN_MODES,
     RUN_STATUS,
@@ -16,10 +19,6 @@ from tipro.admin.tripletex_text import (
     missing_access_text,
     webhook_text,
 )
-from tipro.extensions import db
-from tipro.security import parse_id, role_required
-from tipro.sync_jobs import active_run, request_sync, settings
-from tipro.tripletex.connection import ConnectError, connect, connection_row, disconnect
 
 
 def _settings_page(form: TokenForm, status: int = 200, result=None):
@@ -27,7 +26,7 @@ def _settings_page(form: TokenForm, status: int = 200, result=None):
     row = connection_row(db.session, company.id)
     return (
         render_template(
-            "admin/tripletex_settings.html",
+            "sync/settings.html",
             company=company,
             row=row,
             form=form,
@@ -41,9 +40,9 @@ def _settings_page(form: TokenForm, status: int = 200, result=None):
     )
 
 
-@bp.get("/innstillinger", endpoint="settings")
+@bp.get("/innstillinger")
 @role_required("admin")
-def settings_page():
+def settings():
     return _settings_page(TokenForm())
 
 
@@ -54,12 +53,14 @@ def tripletex_connect():
     if not form.validate_on_submit():
         return _settings_page(form, 400)
     try:
-        result = connect(db.session, current_user.company, form.employee_token.data, settings())
+        result = connect(
+            db.session, current_user.company, form.employee_token.data, services.settings()
+        )
     except ConnectError as error:
         db.session.rollback()
         form.employee_token.errors = [connect_error_message(error)]
         return _settings_page(form, 422)
-    request_sync(current_user.company_id, full=True, trigger="connect")
+    services.request_sync(current_user.company_id, full=True, trigger="connect")
     flash(
         _(
             "Koblet til %(company)s som %(user)s. Full synkronisering er startet.",
@@ -67,7 +68,7 @@ def tripletex_connect():
             user=result.user_name,
         )
     )
-    return redirect(url_for("admin.sync"))
+    return redirect(url_for("sync.index"))
 
 
 @bp.post("/innstillinger/tripletex/koble-fra")
@@ -75,20 +76,19 @@ def tripletex_connect():
 def tripletex_disconnect():
     form = ConfirmForm()
     if form.validate_on_submit():
-        disconnect(db.session, current_user.company, settings())
+        disconnect(db.session, current_user.company, services.settings())
         flash(_("TiPro er koblet fra Tripletex. Data som er hentet, beholdes."))
-    return redirect(url_for("admin.settings"))
+    return redirect(url_for("sync.settings"))
 
 
 def _status_context():
-    company = current_user.company
-    runs = services.latest_runs(company.id)
+    runs = services.latest_runs()
     current = runs[0] if runs else None
     return {
-        "company": company,
+        "company": current_user.company,
         "run": current,
         "active": services.run_is_active(current),
-        "steps": services.last_steps(company.id),
+        "steps": services.last_steps(),
         "labels": DATA_TYPE_LABELS,
         "run_status": RUN_STATUS,
         "run_modes": RUN_MODES,
@@ -97,21 +97,20 @@ def _status_context():
 
 @bp.get("/synkronisering")
 @role_required("admin")
-def sync():
-    company = current_user.company
+def index():
     return render_template(
-        "admin/tripletex_sync.html",
+        "sync/index.html",
         form=SyncForm(),
         invite_form=ConfirmForm(),
-        uninvited=services.uninvited_employees(company.id),
+        uninvited=services.uninvited_employees(),
         **_status_context(),
     )
 
 
 @bp.get("/synkronisering/status")
 @role_required("admin")
-def sync_status():
-    return render_template("admin/_sync_status.html", **_status_context())
+def status():
+    return render_template("sync/_status.html", **_status_context())
 
 
 @bp.post("/synkronisering")
@@ -122,15 +121,17 @@ def sync_now():
     if form.validate_on_submit():
         if company.tripletex_status == "not_connected":
             flash(_("Koble til Tripletex under Innstillinger først."))
-            return redirect(url_for("admin.settings"))
-        already = active_run(company.id) is not None
+            return redirect(url_for("sync.settings"))
+        already = services.active_run(company.id) is not None
         db.session.commit()
-        request_sync(company.id, full=bool(form.full.data), trigger="manual")
+        services.request_sync(company.id, full=bool(form.full.data), trigger="manual")
         if already:
             flash(_("En synkronisering pågår allerede."))
-    if request.htmx:
-        return render_template("admin/_sync_status.html", **_status_context())
-    return redirect(url_for("admin.sync"))
+    # The page's form is boosted (a whole page is wanted); only an un-boosted htmx request
+    # (e.g. a button that targets #sync-status) gets the status card alone.
+    if htmx.wants_fragment():
+        return render_template("sync/_status.html", **_status_context())
+    return redirect(url_for("sync.index"))
 
 
 @bp.post("/synkronisering/inviter")
@@ -143,4 +144,4 @@ def invite_employees():
         flash(
             ngettext("%(num)d bruker er opprettet.", "%(num)d brukere er opprettet.", len(created))
         )
-    return redirect(url_for("admin.sync"))
+    return redirect(url_for("sync.index"))

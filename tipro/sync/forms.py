@@ -4,6 +4,10 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField
 
+from tipro.auth.forms import ConfirmForm
+
+__all__ = ["ConfirmForm", "SyncForm", "TokenForm"]
+
 
 class TokenForm(FlaskForm):
     # A password field: the token is never echoed back into the page.
@@ -15,7 +19,3 @@ class TokenForm(FlaskForm):
 
 class SyncForm(FlaskForm):
     full = BooleanField(_l("Full synkronisering (også slettede objekter)"))
-
-
-class ConfirmForm(FlaskForm):
-    """A bare POST with CSRF (disconnect, invite)."""

@@ -1,7 +1,11 @@
-"""`tipro tripletex connect|status|disconnect` and `tipro sync`."""
+"""`tipro tripletex connect|status|disconnect` and `tipro sync`.
+
+Each command is a company boundary: it finds the company by name and enters its scope.
+"""
 
 from __future__ import annotations
 
+import functools
 import sys
 
 import click
@@ -13,14 +17,23 @@ def _fail(message: str) -> None:
     sys.exit(1)
 
 
-def _company(name: str):
-    from tipro.auth.services import find_company
-    from tipro.errors import UserError
+def for_company(command):
+    """Turn `--company NAME` into the Company, with the command run in its scope."""
 
-    try:
-        return find_company(name)
-    except UserError as error:
-        _fail(error.message)
+    @functools.wraps(command)
+    def run(company_name: str, **kwargs):
+        from tipro.auth.services import find_company
+        from tipro.errors import UserError
+        from tipro.tenancy import company_scope
+
+        try:
+            company = find_company(company_name)
+        except UserError as error:
+            _fail(error.message)
+        with company_scope(company.id):
+            return command(company, **kwargs)
+
+    return run
 
 
 @click.group("tripletex")
@@ -33,14 +46,14 @@ def tripletex_group() -> None:
 @click.option("--employee-token", required=True, help="API-nøkkelen fra Tripletex.")
 @click.option("--no-sync", is_flag=True, help="Ikke start full synkronisering.")
 @with_appcontext
-def connect_command(company_name: str, employee_token: str, no_sync: bool) -> None:
+@for_company
+def connect_command(company, employee_token: str, no_sync: bool) -> None:
     """Koble et firma til Tripletex med en ansattnøkkel."""
-    from tipro.admin.tripletex_text import connect_error_message, missing_access_text
     from tipro.extensions import db
-    from tipro.sync_jobs import request_sync, run_inline, settings
-    from tipro.tripletex.connection import ConnectError, connect
+    from tipro.sync.connection import ConnectError, connect
+    from tipro.sync.services import request_sync, settings
+    from tipro.sync.texts import connect_error_message, missing_access_text
 
-    company = _company(company_name)
     try:
         result = connect(db.session, company, employee_token, settings())
     except ConnectError as error:
@@ -52,32 +65,31 @@ def connect_command(company_name: str, employee_token: str, no_sync: bool) -> No
     click.echo(f"Varsler (webhooks): {result.webhooks}")
     if no_sync:
         return
-    if company_has_queue():
-        run, _ = request_sync(company.id, full=True, trigger="connect")
-        click.echo(f"Full synkronisering lagt i kø (kjøring {run.id}).")
-    else:
-        run = run_inline(company.id, full=True, trigger="connect")
+    run, _ = request_sync(company.id, full=True, trigger="connect")
+    if _ran_here():
         _print_run(run)
+    else:
+        click.echo(f"Full synkronisering lagt i kø (kjøring {run.id}).")
 
 
-def company_has_queue() -> bool:
-    from flask import current_app
+def _ran_here() -> bool:
+    """Without Redis, tipro.jobs ran the sync in this process already."""
+    from tipro.jobs import has_queue
 
-    return bool(current_app.config.get("REDIS_URL"))
+    return not has_queue()
 
 
 @tripletex_group.command("status")
 @click.option("--company", "company_name", required=True)
 @with_appcontext
-def status_command(company_name: str) -> None:
+@for_company
+def status_command(company) -> None:
     """Vis tilkobling og siste synkronisering."""
-    from tipro.admin.tripletex_services import latest_runs
-    from tipro.admin.tripletex_text import missing_access_text, webhook_text
     from tipro.extensions import db
-    from tipro.tripletex.connection import connection_row
-    from tipro.tripletex.sync import counts_by_type
+    from tipro.sync.connection import connection_row
+    from tipro.sync.services import counts_by_type, latest_runs
+    from tipro.sync.texts import missing_access_text, webhook_text
 
-    company = _company(company_name)
     row = connection_row(db.session, company.id)
     labels = {
         "connected": "tilkoblet",
@@ -98,23 +110,24 @@ def status_command(company_name: str) -> None:
             click.echo(webhook_text(row.webhook_status, row.webhook_error))
             if row.last_error:
                 click.echo(f"Siste feil: {row.last_error} ({row.last_error_request_id or '-'})")
-    runs = latest_runs(company.id, 1)
+    runs = latest_runs(1)
     if runs:
         _print_run(runs[0])
-    counts = counts_by_type(db.session, company.id)
+    counts = counts_by_type()
     click.echo("Synkronisert: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
 
 
 @tripletex_group.command("disconnect")
 @click.option("--company", "company_name", required=True)
 @with_appcontext
-def disconnect_command(company_name: str) -> None:
+@for_company
+def disconnect_command(company) -> None:
     """Koble fra Tripletex (data som er hentet, beholdes)."""
     from tipro.extensions import db
-    from tipro.sync_jobs import settings
-    from tipro.tripletex.connection import disconnect
+    from tipro.sync.connection import disconnect
+    from tipro.sync.services import settings
 
-    disconnect(db.session, _company(company_name), settings())
+    disconnect(db.session, company, settings())
     click.echo("Koblet fra.")
 
 
@@ -134,17 +147,15 @@ def _print_run(run) -> None:
 @click.option("--full", is_flag=True, help="Full avstemming (finner også slettede objekter).")
 @click.option("--wait", is_flag=True, help="Vent til synkroniseringen er ferdig.")
 @with_appcontext
-def sync_command(company_name: str, full: bool, wait: bool) -> None:
+@for_company
+def sync_command(company, full: bool, wait: bool) -> None:
     """Synkroniser grunndata fra Tripletex (kjøres i arbeideren, eller her uten Redis)."""
-    from tipro.sync_jobs import request_sync, run_inline, wait_for
+    from tipro.sync.services import request_sync, wait_for
 
-    company = _company(company_name)
     if company.tripletex_status == "not_connected":
         _fail("firmaet er ikke koblet til Tripletex (tipro tripletex connect).")
-    if not company_has_queue():
-        run = run_inline(company.id, full=full)
-    else:
-        run, created = request_sync(company.id, full=full, trigger="cli")
+    run, created = request_sync(company.id, full=full, trigger="cli")
+    if not _ran_here():
         click.echo(
             f"Synkronisering {run.id} lagt i kø."
             if created

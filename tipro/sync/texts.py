@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from tipro.tripletex.connection import ConnectError
+from tipro.sync.connection import ConnectError
 
 ACCESS_LABELS = {
     "employees": _l("ansatte"),

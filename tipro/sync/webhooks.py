@@ -1,13 +1,16 @@
+"""Incoming Tripletex webhooks: verify, record, start a targeted refresh, answer at once."""
+
 from flask import jsonify, request
 from sqlalchemy import select
 
 from tipro.extensions import csrf, db
 from tipro.models.sync import TripletexConnection
 from tipro.security import public
-from tipro.sync_jobs import record_webhook
-from tipro.tripletex.connection import WEBHOOK_HEADER, verify_webhook_secret
-from tipro.tripletex.sync import WEBHOOK_SUBJECTS
-from tipro.webhooks import bp
+from tipro.sync import webhooks_bp as bp
+from tipro.sync.connection import WEBHOOK_HEADER, verify_webhook_secret
+from tipro.sync.engine import WEBHOOK_SUBJECTS
+from tipro.sync.services import record_webhook
+from tipro.tenancy import company_scope
 
 MAX_BODY_BYTES = 1024 * 1024
 
@@ -38,5 +41,7 @@ def tripletex(key: str):
         or object_id <= 0
     ):
         return jsonify({"error": "bad request"}), 400
-    record_webhook(row.company_id, WEBHOOK_SUBJECTS[subject], object_id, event)
+    # A public endpoint has no logged-in company: the verified key names it.
+    with company_scope(row.company_id):
+        record_webhook(row.company_id, WEBHOOK_SUBJECTS[subject], object_id, event)
     return jsonify({"ok": True}), 200

@@ -1,4 +1,10 @@
-"""Connect a company to Tripletex, disconnect it, and build its client (no Flask here).
+"""Connect a company to Tripletex, disconnect it, and build its client from the stored token.
+
+The database side of the connection: the encrypted employee token on the company, the
+TripletexConnection row (the session token cache, webhook secret and subscriptions). The
+client itself (tipro.tripletex) knows nothing of this; it gets a session cache object.
+The connection row is looked up by its company (a unique key), so callers outside a company
+scope (demo, benchmarks) get the right row as well.
 
 `settings` is a mapping with TRIPLETEX_API_URL, TRIPLETEX_CONSUMER_TOKEN, ENCRYPTION_KEY,
 PUBLIC_URL and optionally TRIPLETEX_CLIENT_OPTIONS (extra TripletexClient keyword arguments).
@@ -20,6 +26,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from tipro import clock
 from tipro.crypto import DecryptionFailed, decrypt, encrypt
 from tipro.models import Company, Employee, utcnow
 from tipro.models.people import (
@@ -27,9 +34,10 @@ from tipro.models.people import (
     TRIPLETEX_NOT_CONNECTED,
 )
 from tipro.models.sync import TripletexConnection
+from tipro.sync.engine import WEBHOOK_SUBJECTS
 from tipro.tripletex.client import MemorySessionCache, RequestLogEntry, TripletexClient
 from tipro.tripletex.errors import NeedsReconnect, PermissionDenied, TripletexError
-from tipro.tripletex.sync import WEBHOOK_SUBJECTS, redact
+from tipro.tripletex.redact import redact
 
 log = logging.getLogger(__name__)
 
@@ -255,7 +263,7 @@ def connect(
         tx_company_id = who.get("companyId") or tx_company.get("id")
         if previous_tx_company and has_data and tx_company_id != previous_tx_company:
             raise ConnectError("other_company", tx_company.get("name"))
-        missing = check_access(client, today or date.today())
+        missing = check_access(client, today or clock.today())
     except NeedsReconnect as error:
         if error.wrong_environment:
             raise ConnectError(
@@ -370,9 +378,7 @@ def disconnect(session: Session, company: Company, settings: Mapping[str, Any]) 
             try:
                 for sub_id in sub_ids:
                     client.delete_event_subscription(sub_id)
-                cached = client.session_cache.get()
-                if cached and cached[0]:
-                    client.delete(f"/token/session/{cached[0]}")
+                client.delete_session()
             finally:
                 client.close()
         except TripletexError as error:

@@ -1,28 +1,31 @@
-"""Master-data sync: Tripletex is the master. Upsert by Tripletex id; never delete a synced row.
+"""The master-data engine: Tripletex is the master. Upsert by Tripletex id; never delete a row.
 
 Each data type is fetched first (no database transaction open during the HTTP calls), then
 written in one short transaction. Incremental runs ask with If-None-Match (304 = nothing to
 do) and, for customers, changedSince; a changed list comes back whole, so deletions are found
 by set difference then, as in every full run. Webhook deliveries become SyncPendingChange rows
 that a run refreshes by id.
+
+Reads go through the typed API (tipro.tripletex.api). The engine runs inside a company scope
+(entered by the job, tipro.jobs.company_job), so its queries need no company filter; inserts
+name the company, and bulk DELETEs (which the scope does not cover) filter by it.
 """
 
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, selectinload
 
+from tipro.clock import today as oslo_today
 from tipro.models import (
     Activity,
-    Company,
     Customer,
     Department,
     Division,
@@ -37,23 +40,8 @@ from tipro.models import (
     VatType,
     utcnow,
 )
-from tipro.models.people import TRIPLETEX_CONNECTED, TRIPLETEX_NEEDS_RECONNECT
-from tipro.models.sync import (
-    MODE_CHANGES,
-    MODE_FULL,
-    SYNC_DONE,
-    SYNC_FAILED,
-    SYNC_QUEUED,
-    SYNC_RUNNING,
-    SyncCursor,
-    SyncPendingChange,
-    SyncRun,
-    SyncStep,
-    TripletexConnection,
-)
-from tipro.tripletex import api as tx_api
-from tipro.tripletex.client import TripletexClient, oslo_today
-from tipro.tripletex.errors import NeedsReconnect, PermissionDenied, TripletexError
+from tipro.models.sync import SyncCursor, SyncPendingChange
+from tipro.tripletex.client import TripletexClient
 from tipro.tripletex.types import ListResult
 
 log = logging.getLogger(__name__)
@@ -78,24 +66,10 @@ WEBHOOK_SUBJECTS = {
     "project": "projects",
     "product": "products",
 }
-# Norwegian names for the run's error text (tipro/tripletex has no Flask, so no gettext here).
-DENIED_LABELS = {
-    "divisions": "virksomheter",
-    "departments": "avdelinger",
-    "employees": "ansatte",
-    "customers": "kunder",
-    "activities": "aktiviteter",
-    "projects": "prosjekter",
-    "salary_types": "lønnsarter",
-    "vat_types": "mva-koder",
-    "products": "produkter",
-    "hourly_rates": "timepriser",
-}
 # In checksum mode any non-empty If-None-Match makes Tripletex return a real versionDigest.
 PRIME_DIGEST = "tipro"
 # changedSince is asked a little early: our clock and Tripletex's may disagree slightly.
 CHANGED_SINCE_OVERLAP = timedelta(minutes=2)
-MAX_IDS = 100
 
 
 @dataclass
@@ -166,11 +140,7 @@ class MasterDataSync:
     # ----- fetch helpers (no transaction may be open while these run) -----------------------
 
     def _cursor(self, data_type: str) -> SyncCursor:
-        cursor = self.session.scalar(
-            select(SyncCursor).where(
-                SyncCursor.company_id == self.company_id, SyncCursor.data_type == data_type
-            )
-        )
+        cursor = self.session.scalar(select(SyncCursor).where(SyncCursor.data_type == data_type))
         if cursor is None:
             cursor = SyncCursor(company_id=self.company_id, data_type=data_type)
             self.session.add(cursor)
@@ -184,35 +154,27 @@ class MasterDataSync:
         self.session.commit()  # end the read transaction before going to Tripletex
         return digest
 
-    def _list(self, path: str, params: dict, fields: str, data_type: str, full: bool) -> _Fetched:
+    def _list(self, data_type: str, full: bool, call: Callable[[str], ListResult[Any]]) -> _Fetched:
+        """A whole list by `call(if_none_match)`; a 304 means unchanged since the last run."""
         digest = self._stored_digest(data_type, full)
-        result: ListResult = self.client.get_list(path, params, fields=fields, if_none_match=digest)
+        result = call(digest)
         if result.not_modified:
             return _Fetched(not_modified=True, digest=digest)
         return _Fetched(list(result.values), complete=True, digest=result.version_digest)
 
-    def _by_ids(self, path: str, id_param: str, ids: set[int], fields: str) -> _Fetched:
-        rows: list[dict] = []
-        ordered = sorted(ids)
-        for i in range(0, len(ordered), MAX_IDS):
-            chunk = ordered[i : i + MAX_IDS]
-            result = self.client.get_list(
-                path, {id_param: ",".join(str(x) for x in chunk)}, fields=fields
-            )
-            rows.extend(result.values)
-        returned = {r["id"] for r in rows}
-        return _Fetched(rows, complete=False, missing_ids=ids - returned)
+    @staticmethod
+    def _by_ids(ids: set[int], result: ListResult[Any]) -> _Fetched:
+        """Objects asked for by id; the ids not returned are gone (deleted or inactive)."""
+        rows = list(result.values)
+        return _Fetched(rows, complete=False, missing_ids=ids - {r["id"] for r in rows})
 
     # ----- generic upsert -------------------------------------------------------------------
 
     def _existing(self, model) -> dict[int, Any]:
-        rows = self.session.scalars(select(model).where(model.company_id == self.company_id))
-        return {row.tripletex_id: row for row in rows}
+        return {row.tripletex_id: row for row in self.session.scalars(select(model))}
 
     def _id_map(self, model) -> dict[int, int]:
-        rows = self.session.execute(
-            select(model.tripletex_id, model.id).where(model.company_id == self.company_id)
-        )
+        rows = self.session.execute(select(model.tripletex_id, model.id))
         return {tx_id: local_id for tx_id, local_id in rows}
 
     def _upsert(
@@ -270,27 +232,41 @@ class MasterDataSync:
         counts.not_modified = fetched.not_modified
         return counts
 
+    def _whole_list(
+        self,
+        data_type: str,
+        model,
+        full: bool,
+        call: Callable[[str], ListResult[Any]],
+        mapper: Callable[[dict], dict[str, Any]],
+    ) -> Counts:
+        """A type fetched as one list and upserted as it is (no references to fix up after)."""
+        fetched = self._list(data_type, full, call)
+        if fetched.not_modified:
+            return Counts(not_modified=True)
+        return self._finish(data_type, fetched, self._upsert(model, fetched, mapper), full)
+
     # ----- data types -----------------------------------------------------------------------
 
     def sync_divisions(self, full: bool) -> Counts:
         """Divisions (virksomheter)."""
-        fetched = self._list("/division", {}, tx_api.DIVISION_FIELDS, "divisions", full)
-        if fetched.not_modified:
-            return Counts(not_modified=True)
-        counts = self._upsert(
+        return self._whole_list(
+            "divisions",
             Division,
-            fetched,
+            full,
+            lambda digest: self.client.list_divisions(if_none_match=digest),
             lambda r: {
                 "name": r.get("name") or "",
                 "organization_number": r.get("organizationNumber"),
                 "is_active": _date(r.get("endDate")) is None or _date(r["endDate"]) >= self.today,
             },
         )
-        return self._finish("divisions", fetched, counts, full)
 
     def sync_departments(self, full: bool) -> Counts:
         """Departments; their managers are set after employees are in."""
-        fetched = self._list("/department", {}, tx_api.DEPARTMENT_FIELDS, "departments", full)
+        fetched = self._list(
+            "departments", full, lambda digest: self.client.list_departments(if_none_match=digest)
+        )
         if fetched.not_modified:
             return Counts(not_modified=True)
         self._department_managers = {r["id"]: _ref_id(r, "departmentManager") for r in fetched.rows}
@@ -329,10 +305,10 @@ class MasterDataSync:
     def sync_employees(self, full: bool, ids: set[int] | None = None) -> Counts:
         """Employees (contacts excluded); active = an employment covers today."""
         if ids is not None:
-            fetched = self._by_ids("/employee", "id", ids, tx_api.EMPLOYEE_FIELDS)
+            fetched = self._by_ids(ids, self.client.list_employees(ids=ids, include_contacts=None))
         else:
             fetched = self._list(
-                "/employee", {"includeContacts": False}, tx_api.EMPLOYEE_FIELDS, "employees", full
+                "employees", full, lambda digest: self.client.list_employees(if_none_match=digest)
             )
         counts = Counts(not_modified=True)
         if not fetched.not_modified:
@@ -347,7 +323,6 @@ class MasterDataSync:
         """Time passes without Tripletex changing: an employment that ended makes it inactive."""
         rows = self.session.scalars(
             select(Employee).where(
-                Employee.company_id == self.company_id,
                 Employee.is_active.is_(True),
                 Employee.employment_end.is_not(None),
                 Employee.employment_end < self.today,
@@ -375,14 +350,10 @@ class MasterDataSync:
         by_email = {
             email.lower(): emp_id
             for emp_id, email in self.session.execute(
-                select(Employee.id, Employee.email).where(
-                    Employee.company_id == self.company_id, Employee.email.is_not(None)
-                )
+                select(Employee.id, Employee.email).where(Employee.email.is_not(None))
             )
         }
-        users = self.session.scalars(
-            select(User).where(User.company_id == self.company_id, User.employee_id.is_(None))
-        )
+        users = self.session.scalars(select(User).where(User.employee_id.is_(None)))
         for user in users:
             emp_id = by_email.get(user.email.lower())
             if emp_id is not None:
@@ -390,7 +361,6 @@ class MasterDataSync:
 
     def sync_customers(self, full: bool, ids: set[int] | None = None) -> Counts:
         """Customers: changedSince for changes, a 304 check of the active list for deletions."""
-        fields = tx_api.CUSTOMER_FIELDS
 
         def mapper(r: dict) -> dict[str, Any]:
             return {
@@ -402,7 +372,7 @@ class MasterDataSync:
             }
 
         if ids is not None:
-            fetched = self._by_ids("/customer", "id", ids, fields)
+            fetched = self._by_ids(ids, self.client.list_customers(ids=ids, include_inactive=False))
             # Absent from the (active-only) answer: deleted or made inactive; both mean inactive.
             return self._upsert(Customer, fetched, mapper)
 
@@ -415,22 +385,20 @@ class MasterDataSync:
         counts = Counts()
         if not full and since is not None:
             changed = self.client.list_customers(
-                changed_since=since - CHANGED_SINCE_OVERLAP, include_inactive=True, fields=fields
+                changed_since=since - CHANGED_SINCE_OVERLAP, include_inactive=True
             )
             calls += changed.calls
             counts = self._upsert(Customer, _Fetched(list(changed.values)), mapper)
             self.session.commit()
         # The active list (same request as a full sync's, so its digest matches): 304 when
         # nothing changed; otherwise it is complete and set difference finds deletions.
-        active = self.client.get_list(
-            "/customer", {"isInactive": False}, fields=fields, if_none_match=digest
-        )
+        active = self.client.list_customers(include_inactive=False, if_none_match=digest)
         calls += active.calls
         rows: list[dict] = []
         if not active.not_modified:
             rows = list(active.values)
             if full or since is None:
-                inactive = self.client.get_list("/customer", {"isInactive": True}, fields=fields)
+                inactive = self.client.list_customers(inactive_only=True)
                 calls += inactive.calls
                 rows.extend(inactive.values)
         if active.not_modified:
@@ -444,9 +412,7 @@ class MasterDataSync:
             fetched.missing_ids = {
                 tx_id
                 for (tx_id,) in self.session.execute(
-                    select(Customer.tripletex_id).where(
-                        Customer.company_id == self.company_id, Customer.is_active.is_(True)
-                    )
+                    select(Customer.tripletex_id).where(Customer.is_active.is_(True))
                 )
                 if tx_id not in active_ids
             }
@@ -466,12 +432,11 @@ class MasterDataSync:
 
     def sync_activities(self, full: bool) -> Counts:
         """Activities: general and project activities, chargeable, rate."""
-        fetched = self._list("/activity", {}, tx_api.ACTIVITY_FIELDS, "activities", full)
-        if fetched.not_modified:
-            return Counts(not_modified=True)
-        counts = self._upsert(
+        return self._whole_list(
+            "activities",
             Activity,
-            fetched,
+            full,
+            lambda digest: self.client.list_activities(if_none_match=digest),
             lambda r: {
                 "name": r.get("name") or "",
                 "number": r.get("number") or None,
@@ -482,14 +447,15 @@ class MasterDataSync:
                 "is_active": not r.get("isDisabled", False),
             },
         )
-        return self._finish("activities", fetched, counts, full)
 
     def sync_projects(self, full: bool, ids: set[int] | None = None) -> Counts:
         """Projects with participants and project activities."""
         if ids is not None:
-            fetched = self._by_ids("/project", "id", ids, tx_api.PROJECT_FIELDS)
+            fetched = self._by_ids(ids, self.client.list_projects(ids=ids))
         else:
-            fetched = self._list("/project", {}, tx_api.PROJECT_FIELDS, "projects", full)
+            fetched = self._list(
+                "projects", full, lambda digest: self.client.list_projects(if_none_match=digest)
+            )
         if fetched.not_modified:
             return Counts(not_modified=True)
         customers = self._id_map(Customer)
@@ -500,9 +466,7 @@ class MasterDataSync:
         # (kept in a local so the identity map holds them while _upsert runs)
         preloaded = list(
             self.session.scalars(
-                select(Project)
-                .where(Project.company_id == self.company_id)
-                .options(
+                select(Project).options(
                     selectinload(Project.participants), selectinload(Project.project_activities)
                 )
             )
@@ -579,12 +543,11 @@ class MasterDataSync:
 
     def sync_salary_types(self, full: bool) -> Counts:
         """Salary types (read-only in Tripletex)."""
-        fetched = self._list("/salary/type", {}, tx_api.SALARY_TYPE_FIELDS, "salary_types", full)
-        if fetched.not_modified:
-            return Counts(not_modified=True)
-        counts = self._upsert(
+        return self._whole_list(
+            "salary_types",
             SalaryType,
-            fetched,
+            full,
+            lambda digest: self.client.list_salary_types(if_none_match=digest),
             lambda r: {
                 "number": r.get("number") or None,
                 "name": r.get("name") or "",
@@ -592,16 +555,14 @@ class MasterDataSync:
                 "is_active": True,
             },
         )
-        return self._finish("salary_types", fetched, counts, full)
 
     def sync_vat_types(self, full: bool) -> Counts:
         """VAT types (all of them: products may point to any)."""
-        fetched = self._list("/ledger/vatType", {}, tx_api.VAT_TYPE_FIELDS, "vat_types", full)
-        if fetched.not_modified:
-            return Counts(not_modified=True)
-        counts = self._upsert(
+        return self._whole_list(
+            "vat_types",
             VatType,
-            fetched,
+            full,
+            lambda digest: self.client.list_vat_types(type_of_vat=None, if_none_match=digest),
             lambda r: {
                 "number": r.get("number") or None,
                 "name": r.get("name") or "",
@@ -609,14 +570,15 @@ class MasterDataSync:
                 "is_active": True,
             },
         )
-        return self._finish("vat_types", fetched, counts, full)
 
     def sync_products(self, full: bool, ids: set[int] | None = None) -> Counts:
         """Products for order lines."""
         if ids is not None:
-            fetched = self._by_ids("/product", "ids", ids, tx_api.PRODUCT_FIELDS)
+            fetched = self._by_ids(ids, self.client.list_products(ids=ids))
         else:
-            fetched = self._list("/product", {}, tx_api.PRODUCT_FIELDS, "products", full)
+            fetched = self._list(
+                "products", full, lambda digest: self.client.list_products(if_none_match=digest)
+            )
         if fetched.not_modified:
             return Counts(not_modified=True)
         vat_types = self._id_map(VatType)
@@ -636,7 +598,7 @@ class MasterDataSync:
     def sync_hourly_rates(self, full: bool) -> Counts:
         """Project hourly rates: a fixed rate or project-specific rates (predefined = none)."""
         fetched = self._list(
-            "/project/hourlyRates", {}, tx_api.HOURLY_RATE_FIELDS, "hourly_rates", full
+            "hourly_rates", full, lambda digest: self.client.list_hourly_rates(if_none_match=digest)
         )
         if fetched.not_modified:
             return Counts(not_modified=True)
@@ -663,9 +625,7 @@ class MasterDataSync:
         counts = Counts()
         current = {
             (row.rate_model, row.tripletex_id): row
-            for row in self.session.scalars(
-                select(HourlyRate).where(HourlyRate.company_id == self.company_id)
-            )
+            for row in self.session.scalars(select(HourlyRate))
         }
         for key, values in wanted.items():
             values.setdefault("employee_id", None)
@@ -697,7 +657,7 @@ class MasterDataSync:
             select(
                 SyncPendingChange.id, SyncPendingChange.data_type, SyncPendingChange.tripletex_id
             )
-            .where(SyncPendingChange.company_id == self.company_id, SyncPendingChange.id > after_id)
+            .where(SyncPendingChange.id > after_id)
             .order_by(SyncPendingChange.id)
         ).all()
         by_type: dict[str, set[int]] = {}
@@ -709,6 +669,7 @@ class MasterDataSync:
 
     def drop_pending(self, up_to_id: int) -> None:
         """Forget webhook changes that a run has covered."""
+        # A bulk DELETE is outside the company scope (which filters SELECTs): filter here.
         self.session.execute(
             delete(SyncPendingChange).where(
                 SyncPendingChange.company_id == self.company_id,
@@ -729,213 +690,3 @@ class MasterDataSync:
     def sync_type(self, data_type: str, full: bool) -> Counts:
         """Sync one data type (full: fetch everything and deactivate what is gone)."""
         return getattr(self, f"sync_{data_type}")(full)
-
-
-# ----- run bookkeeping ---------------------------------------------------------------------
-
-
-# Secrets that may appear in an error's text: requests names the whole URL of a failed
-# connection, including the tokens of PUT /token/session/:create and DELETE /token/session/{t}.
-_SECRET_QUERY = re.compile(r"((?:consumerToken|employeeToken|token)=)[^&\s'\")]+", re.IGNORECASE)
-_SESSION_IN_PATH = re.compile(r"(/token/session/)(?!:create|>whoAmI|%3EwhoAmI)[^\s?'\")]+")
-
-
-def redact(text: str) -> str:
-    """Text with any token values replaced by ***."""
-    return _SESSION_IN_PATH.sub(r"\1***", _SECRET_QUERY.sub(r"\1***", text))
-
-
-def _fail_text(error: TripletexError) -> str:
-    """The Norwegian explanation plus Tripletex's own message (never a network library's)."""
-    text = error.user_message
-    # Without an HTTP status the "message" is the HTTP library's text (URLs, hosts), not
-    # Tripletex's: leave it out.
-    detail = (error.message or "") if error.status is not None else ""
-    if detail and detail not in text:
-        text = f"{text} (Tripletex: {detail})"
-    return redact(text)[:2000]
-
-
-def execute_run(
-    session: Session,
-    run_id: int,
-    client_factory: Callable[[Company], TripletexClient],
-    *,
-    today: date | None = None,
-    lock_company: Callable[[int], None] | None = None,
-) -> SyncRun:
-    """Run a queued SyncRun to the end; a run that is not queued is left alone."""
-    run = session.get(SyncRun, run_id)
-    if run is None or run.status != SYNC_QUEUED:
-        return run
-    company_id = run.company_id
-    company = session.get(Company, company_id)
-    run.status = SYNC_RUNNING
-    run.started_at = utcnow()
-    session.commit()
-    client = client_factory(company)
-    engine = MasterDataSync(session, company_id, client, today=today)
-    mode = run.mode
-    start_calls = client.calls
-    try:
-        top, _ = engine.pending_changes()
-        denied: list[str] = []
-        if mode != MODE_CHANGES:
-            for data_type in DATA_TYPES:
-                try:
-                    _run_step(
-                        session,
-                        run,
-                        engine,
-                        data_type,
-                        lambda dt=data_type: engine.sync_type(dt, mode == MODE_FULL),
-                    )
-                except PermissionDenied:
-                    # The token lacks this area (e.g. no salary module): the step shows
-                    # Tripletex's message; the other data types are still worth fetching.
-                    denied.append(data_type)
-                    run = session.get(SyncRun, run_id)
-            if mode == MODE_FULL:
-                engine.drop_pending(top)  # a full run saw everything those webhooks named
-                session.commit()
-                top_done = top
-            else:
-                top_done = 0
-        else:
-            top_done = 0
-        # Webhook changes, including ones that arrive while this run works; the last check
-        # and the "done" mark happen under the company lock the webhook endpoint also takes.
-        while True:
-            if lock_company:
-                lock_company(company_id)
-            new_top, by_type = engine.pending_changes(top_done)
-            if not by_type:
-                _finish_run(session, run, client.calls - start_calls)
-                if denied:
-                    run.error_message = (
-                        "Nøkkelen mangler tilgang i Tripletex, så dette ble ikke hentet: "
-                        + ", ".join(DENIED_LABELS.get(d, d) for d in denied)
-                        + ". Se feilen i tabellen nedenfor."
-                    )
-                session.commit()
-                break
-            session.commit()
-            for data_type in DATA_TYPES:
-                if data_type in by_type:
-                    ids = by_type[data_type]
-                    _run_step(
-                        session,
-                        run,
-                        engine,
-                        data_type,
-                        lambda dt=data_type, i=ids: engine.refresh(dt, i),
-                        label=f"{data_type}",
-                    )
-            engine.drop_pending(new_top)
-            session.commit()
-            top_done = new_top
-        company = session.get(Company, company_id)
-        if company.tripletex_status == TRIPLETEX_NEEDS_RECONNECT:
-            company.tripletex_status = TRIPLETEX_CONNECTED
-        session.commit()
-    except TripletexError as error:
-        session.rollback()
-        run = session.get(SyncRun, run_id)
-        run.status = SYNC_FAILED
-        run.finished_at = utcnow()
-        run.api_calls = client.calls - start_calls
-        run.error_message = _fail_text(error)
-        run.error_request_id = error.request_id
-        if isinstance(error, NeedsReconnect):
-            mark_needs_reconnect(session, run.company_id, error)
-        session.commit()
-        log.warning("sync run %s failed: %s", run_id, redact(str(error)))
-    except BaseException:
-        session.rollback()
-        run = session.get(SyncRun, run_id)
-        run.status = SYNC_FAILED
-        run.finished_at = utcnow()
-        run.error_message = "Synkroniseringen stoppet på grunn av en intern feil."
-        session.commit()
-        raise
-    finally:
-        client.close()
-    return run
-
-
-def _run_step(session, run, engine, data_type, work, label=None) -> None:
-    step = SyncStep(
-        company_id=run.company_id,
-        run_id=run.id,
-        data_type=label or data_type,
-        status=SYNC_RUNNING,
-        started_at=utcnow(),
-    )
-    session.add(step)
-    run.current_step = data_type
-    session.commit()
-    before = engine.client.calls
-    try:
-        counts = work()
-    except TripletexError as error:
-        session.rollback()
-        step = session.get(SyncStep, step.id)
-        step.status = SYNC_FAILED
-        step.finished_at = utcnow()
-        step.api_calls = engine.client.calls - before
-        step.error_message = _fail_text(error)
-        step.error_request_id = error.request_id
-        session.commit()
-        raise
-    step.created = counts.created
-    step.updated = counts.updated
-    step.deactivated = counts.deactivated
-    step.not_modified = counts.not_modified
-    step.api_calls = engine.client.calls - before
-    step.status = SYNC_DONE
-    step.finished_at = utcnow()
-    run.created += counts.created
-    run.updated += counts.updated
-    run.deactivated += counts.deactivated
-    run.api_calls += step.api_calls
-    session.commit()
-
-
-def _finish_run(session: Session, run: SyncRun, calls: int) -> None:
-    run.status = SYNC_DONE
-    run.finished_at = utcnow()
-    run.current_step = None
-    run.api_calls = calls
-
-
-def mark_needs_reconnect(session: Session, company_id: int, error: TripletexError) -> None:
-    """The employee token stopped working: show it, keep everything else."""
-    company = session.get(Company, company_id)
-    company.tripletex_status = TRIPLETEX_NEEDS_RECONNECT
-    conn = session.scalar(
-        select(TripletexConnection).where(TripletexConnection.company_id == company_id)
-    )
-    if conn is not None:
-        conn.last_error = _fail_text(error)
-        conn.last_error_request_id = error.request_id
-        conn.session_token_encrypted = None
-        conn.session_expires = None
-
-
-def counts_by_type(session: Session, company_id: int) -> dict[str, int]:
-    """How many synced rows of each type a company has (for status output)."""
-    out = {}
-    for name, model in (
-        ("employees", Employee),
-        ("departments", Department),
-        ("customers", Customer),
-        ("projects", Project),
-        ("activities", Activity),
-        ("salary_types", SalaryType),
-        ("vat_types", VatType),
-        ("products", Product),
-    ):
-        out[name] = session.scalar(
-            select(func.count()).select_from(model).where(model.company_id == company_id)
-        )
-    return out

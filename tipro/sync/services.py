@@ -1,0 +1,271 @@
+"""The sync rules: one run per company, webhook deliveries, what the pages show, invites.
+
+A SyncRun row is the guard: while a company has a run queued or running, a new trigger
+does nothing (a queued incremental run is upgraded to full if a full one is asked for).
+Each run has its own deterministic job id `sync-<company>-<run>`, so a finished job never
+blocks the next run. Webhooks add SyncPendingChange rows that the active run picks up before
+it finishes (both sides take the company row lock, so no delivery falls between).
+
+Everything here runs inside a company scope entered by the caller's boundary (the request,
+the job, the CLI command), so queries need no company filter.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from tipro import clock, jobs
+from tipro.auth.services import create_user
+from tipro.errors import UserError
+from tipro.extensions import db
+from tipro.models import (
+    Activity,
+    Company,
+    Customer,
+    Department,
+    Employee,
+    Product,
+    Project,
+    SalaryType,
+    User,
+    VatType,
+)
+from tipro.models.sync import (
+    MODE_CHANGES,
+    MODE_FULL,
+    MODE_INCREMENTAL,
+    SYNC_ACTIVE,
+    SYNC_FAILED,
+    SYNC_QUEUED,
+    SYNC_RUNNING,
+    SyncPendingChange,
+    SyncRun,
+    SyncStep,
+)
+from tipro.sync.engine import DATA_TYPES
+from tipro.tenancy import company_scope
+
+JOB_TIMEOUT = 3600
+# A queued/running run whose RQ job is gone (worker killed, Redis flushed) is given up.
+STALE_AFTER = timedelta(minutes=90)
+INLINE_STALE_AFTER = timedelta(minutes=30)
+
+
+def settings() -> dict:
+    """The settings the Tripletex connection needs, from the app config."""
+    config = current_app.config
+    return {
+        "TRIPLETEX_API_URL": config["TRIPLETEX_API_URL"],
+        "TRIPLETEX_CONSUMER_TOKEN": config.get("TRIPLETEX_CONSUMER_TOKEN") or "",
+        "ENCRYPTION_KEY": config["ENCRYPTION_KEY"],
+        "PUBLIC_URL": config.get("PUBLIC_URL") or "",
+        "TRIPLETEX_CLIENT_OPTIONS": config.get("TRIPLETEX_CLIENT_OPTIONS") or {},
+    }
+
+
+def job_id(run: SyncRun) -> str:
+    """RQ job id of a run (letters, digits and '-' only)."""
+    return jobs.job_id("sync", run.company_id, run.id)
+
+
+def lock_company(company_id: int) -> None:
+    """Serialise sync triggers of one company (row lock on PostgreSQL; SQLite has one writer)."""
+    db.session.execute(select(Company.id).where(Company.id == company_id).with_for_update())
+
+
+def _job_alive(run: SyncRun) -> bool:
+    if not jobs.has_queue():
+        return run.status == SYNC_RUNNING  # an inline run in another process
+    return jobs.is_pending(job_id(run))
+
+
+def active_run(company_id: int) -> SyncRun | None:
+    """The company's queued or running sync, if any."""
+    return db.session.scalar(
+        select(SyncRun).where(SyncRun.status.in_(SYNC_ACTIVE)).order_by(SyncRun.id.desc())
+    )
+
+
+def request_sync(
+    company_id: int,
+    *,
+    full: bool = False,
+    trigger: str = "manual",
+    mode: str | None = None,
+    enqueue_job: bool = True,
+) -> tuple[SyncRun, bool]:
+    """Start a sync unless one is queued or running; returns (run, created).
+
+    The new run goes to the worker, or runs here when there is no Redis (tipro.jobs decides);
+    `enqueue_job=False` leaves it queued for the caller to run.
+    """
+    from tipro.sync.jobs import run_sync
+
+    mode = mode or (MODE_FULL if full else MODE_INCREMENTAL)
+    lock_company(company_id)
+    run = active_run(company_id)
+    if run is not None and _is_stale(run):
+        run.status = SYNC_FAILED
+        run.finished_at = clock.now()
+        run.error_message = "Synkroniseringen ble avbrutt (arbeideren stoppet)."
+        run = None
+    if run is not None:
+        if run.status == SYNC_QUEUED and _rank(mode) > _rank(run.mode):
+            run.mode = mode  # a full request while an incremental one waits: do the full one
+        db.session.commit()
+        return run, False
+    run = SyncRun(company_id=company_id, mode=mode, trigger=trigger, status=SYNC_QUEUED)
+    db.session.add(run)
+    db.session.commit()
+    if enqueue_job:
+        run_id = run.id
+        jobs.run_or_enqueue(
+            run_sync, company_id, run_id, job_id=job_id(run), queue="default", timeout=JOB_TIMEOUT
+        )
+        run = db.session.get(SyncRun, run_id)
+    return run, True
+
+
+def _rank(mode: str) -> int:
+    return {MODE_CHANGES: 0, MODE_INCREMENTAL: 1, MODE_FULL: 2}[mode]
+
+
+def aware(value: datetime) -> datetime:
+    """A stored timestamp as an aware UTC datetime (SQLite returns naive ones)."""
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _is_stale(run: SyncRun) -> bool:
+    age = clock.now() - aware(run.started_at or run.queued_at)
+    if _job_alive(run):
+        return age > timedelta(seconds=JOB_TIMEOUT) + STALE_AFTER
+    # No job behind it (crashed worker, flushed Redis, or an inline run): give up later,
+    # never at once — the trigger that created it may still be about to enqueue its job.
+    return age > INLINE_STALE_AFTER
+
+
+def record_webhook(company_id: int, data_type: str, tripletex_id: int, event: str) -> None:
+    """Store a delivery and make sure a run will refresh it (a targeted "changes" run)."""
+    lock_company(company_id)
+    db.session.add(
+        SyncPendingChange(
+            company_id=company_id, data_type=data_type, tripletex_id=tripletex_id, event=event
+        )
+    )
+    db.session.flush()
+    if active_run(company_id) is not None:
+        # The active run checks pending changes under the same lock before it finishes.
+        db.session.commit()
+        return
+    db.session.commit()
+    request_sync(company_id, mode=MODE_CHANGES, trigger="webhook")
+
+
+def run_inline(company_id: int, *, full: bool = False, trigger: str = "cli") -> SyncRun:
+    """Run a sync in this process now (demo, tests), whether or not a worker exists.
+
+    This is the job's boundary run inline, so it enters the company scope like the job does.
+    """
+    from tipro.sync.jobs import run_sync
+
+    with company_scope(company_id):
+        run, created = request_sync(company_id, full=full, trigger=trigger, enqueue_job=False)
+        if not created and jobs.has_queue():
+            return run  # someone else's run is on its way
+        run_id = run.id
+        run_sync(company_id, run_id)
+        return db.session.get(SyncRun, run_id)
+
+
+def wait_for(run_id: int, timeout: float = 600, poll: float = 0.5) -> SyncRun:
+    """Poll the run row until it is done or failed (for `tipro sync --wait`)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        db.session.expire_all()
+        run = db.session.get(SyncRun, run_id)
+        db.session.commit()
+        if run.status not in SYNC_ACTIVE or time.monotonic() > deadline:
+            return run
+        time.sleep(poll)
+
+
+# ----- what the pages and the CLI show --------------------------------------------------------
+
+
+def latest_runs(limit: int = 5) -> list[SyncRun]:
+    """The company's most recent sync runs, newest first."""
+    return list(db.session.scalars(select(SyncRun).order_by(SyncRun.id.desc()).limit(limit)))
+
+
+def last_steps() -> list[tuple[str, SyncStep | None]]:
+    """The last finished step of each data type (when, counts, calls, error)."""
+    out = []
+    for data_type in DATA_TYPES:
+        step = db.session.scalar(
+            select(SyncStep)
+            .where(SyncStep.data_type == data_type, SyncStep.status.in_(("done", "failed")))
+            .order_by(SyncStep.id.desc())
+            .limit(1)
+        )
+        out.append((data_type, step))
+    return out
+
+
+def run_is_active(run: SyncRun | None) -> bool:
+    return run is not None and run.status in SYNC_ACTIVE
+
+
+def counts_by_type() -> dict[str, int]:
+    """How many synced rows of each type the company has (for status output)."""
+    models = (
+        ("employees", Employee),
+        ("departments", Department),
+        ("customers", Customer),
+        ("projects", Project),
+        ("activities", Activity),
+        ("salary_types", SalaryType),
+        ("vat_types", VatType),
+        ("products", Product),
+    )
+    return {
+        name: db.session.scalar(select(func.count()).select_from(model)) for name, model in models
+    }
+
+
+def uninvited_employees() -> list[Employee]:
+    """Active synced employees with an e-mail and no TiPro user yet."""
+    taken = select(User.employee_id).where(User.employee_id.is_not(None))
+    emails = select(func.lower(User.email))
+    return list(
+        db.session.scalars(
+            select(Employee)
+            .where(
+                Employee.is_active.is_(True),
+                Employee.email.is_not(None),
+                Employee.id.not_in(taken),
+                func.lower(Employee.email).not_in(emails),
+            )
+            .order_by(Employee.first_name, Employee.last_name)
+        )
+    )
+
+
+def invite_employees(company: Company, employee_ids: list[int], actor: User | None) -> list[User]:
+    """Create employee users for synced employees (linked to them); skips taken addresses."""
+    wanted = set(employee_ids)
+    created = []
+    for employee in uninvited_employees():
+        if employee.id not in wanted:
+            continue
+        try:
+            user = create_user(company, employee.email, "employee", name=employee.name, actor=actor)
+        except UserError:
+            continue  # e.g. an invalid address in Tripletex; the admin can add it by hand
+        user.employee_id = employee.id
+        db.session.commit()
+        created.append(user)
+    return created
