@@ -51,11 +51,10 @@ def free_port() -> int:
 
 def seed(database_url: str, instance: str, users: int) -> dict:
     """Migrate the schema and create a company, users and master data; returns ids."""
-    from tipro import create_app
+    from tipro import clock, create_app
     from tipro.auth.services import hash_password
     from tipro.extensions import db
     from tipro.models import Activity, Company, Employee, Project, ProjectActivity, User
-    from tipro.ui import today_in_oslo
 
     app = create_app(
         {
@@ -116,7 +115,7 @@ def seed(database_url: str, instance: str, users: int) -> dict:
             "emails": emails,
             "project_ids": [p.id for p in projects],
             "activity_id": activity.id,
-            "today": today_in_oslo(),
+            "today": clock.today(),
         }
 
 

@@ -22,12 +22,12 @@ import redis as redis_lib
 from flask.globals import _cv_app
 from flask.testing import FlaskClient
 from itsdangerous import URLSafeTimedSerializer
-from sqlalchemy import create_engine, event, text
+from sqlalchemy import create_engine, text
 
 from tipro import create_app
 from tipro.extensions import db as _db
 
-pytest_plugins = ["tests.tripletex_fixtures"]
+pytest_plugins = ["tests.tripletex_fixtures", "tests.factories"]
 
 REPO = Path(__file__).resolve().parent.parent
 PG_ADMIN_URL = os.environ.get(
@@ -132,8 +132,6 @@ def app(database_url, redis_url, tmp_instance):
     with application.app_context():
         from flask_migrate import upgrade
 
-        if database_url.startswith("sqlite"):
-            _make_sqlite_savepoints_work(_db.engine)
         upgrade()
     yield application
     with application.app_context():
@@ -148,18 +146,6 @@ def cleanup_queues(application, url: str) -> None:
     keys = list(conn.scan_iter(f"*{prefix}*"))
     if keys:
         conn.delete(*keys)
-
-
-def _make_sqlite_savepoints_work(engine) -> None:
-    """pysqlite's own transaction handling breaks SAVEPOINT; let SQLAlchemy emit BEGIN."""
-
-    @event.listens_for(engine, "connect")
-    def _connect(dbapi_connection, _record):
-        dbapi_connection.isolation_level = None
-
-    @event.listens_for(engine, "begin")
-    def _begin(conn):
-        conn.exec_driver_sql("BEGIN")
 
 
 @pytest.fixture

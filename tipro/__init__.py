@@ -46,11 +46,15 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 
 def _init_extensions(app: Flask) -> None:
-    from tipro import models  # noqa: F401  (register every table on the metadata)
+    from tipro import (
+        models,  # noqa: F401  (register every table on the metadata)
+        writes,
+    )
     from tipro.extensions import csrf, db, htmx, login_manager, migrate
     from tipro.tenancy import install
 
     db.init_app(app)
+    writes.init_app(app)  # first: a request that may write begins its transaction IMMEDIATE
     migrate.init_app(
         app, db, directory=str(Path(__file__).parent / "migrations"), render_as_batch=True
     )

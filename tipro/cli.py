@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import sys
+from collections.abc import Callable
 
 import click
 from flask import Flask, current_app
@@ -27,6 +29,29 @@ cli.add_command(routes_command)
 def _fail(message: str) -> None:
     click.echo(f"Feil: {message}", err=True)
     sys.exit(1)
+
+
+def with_company(command: Callable) -> Callable:
+    """Give a command `--company NAME`: it runs inside that company's scope, given `company`.
+
+    The CLI's one boundary for the company scope (as the request is for routes and the job
+    wrapper for jobs); put it under `@with_appcontext`.
+    """
+
+    @functools.wraps(command)
+    def scoped(*args, company_name: str, **kwargs):
+        from tipro.auth.services import find_company
+        from tipro.errors import UserError
+        from tipro.tenancy import company_scope
+
+        try:
+            company = find_company(company_name)
+        except UserError as error:
+            _fail(error.message)
+        with company_scope(company.id):
+            return command(*args, company=company, **kwargs)
+
+    return click.option("--company", "company_name", required=True, help="Firmanavn.")(scoped)
 
 
 @cli.command("run")
@@ -82,21 +107,20 @@ def user_group() -> None:
 
 
 @user_group.command("create")
-@click.option("--company", "company_name", required=True, help="Firmanavn.")
 @click.option("--email", required=True)
 @click.option("--role", default="employee", show_default=True, help="employee|approver|admin")
 @click.option("--name", default="")
 @click.option("--password", default=None, help="Genereres og skrives ut hvis utelatt.")
 @with_appcontext
-def user_create(company_name: str, email: str, role: str, name: str, password: str | None) -> None:
+@with_company
+def user_create(company, email: str, role: str, name: str, password: str | None) -> None:
     """Opprett en bruker i et firma."""
-    from tipro.auth.services import create_user, find_company, generate_password
+    from tipro.auth.services import create_user, generate_password
     from tipro.errors import UserError
 
     generated = password is None
     password = password or generate_password()
     try:
-        company = find_company(company_name)
         user = create_user(company, email, role, password=password, name=name)
     except UserError as error:
         _fail(error.message)
@@ -138,20 +162,18 @@ def entries_group() -> None:
 
 
 @entries_group.command("import")
-@click.option("--company", "company_name", required=True, help="Firmanavn.")
 @click.option("--as", "actor_email", default=None, help="Administrator som står som importør.")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @with_appcontext
-def entries_import(company_name: str, actor_email: str | None, file: str) -> None:
+@with_company
+def entries_import(company, actor_email: str | None, file: str) -> None:
     """Importer timer fra CSV eller XLSX: alt eller ingenting, aldri dobbelt."""
     from pathlib import Path
 
-    from tipro.auth.services import find_company
     from tipro.entries.importer import find_actor, format_result, import_file
     from tipro.errors import UserError
 
     try:
-        company = find_company(company_name)
         result = import_file(company, Path(file), actor=find_actor(company, actor_email))
     except UserError as error:
         _fail(error.message)

@@ -24,6 +24,15 @@ def _instance_secret(instance_path: Path, name: str, make) -> str:
     return value
 
 
+def _private_sqlite(path: Path) -> str:
+    """The embedded database's URL; the file is created 0600 like the keys (it holds password
+    hashes). SQLite gives its -wal and -shm files the database file's mode."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+    return f"sqlite:///{path}"
+
+
 def embedded_redis_socket(instance_path: Path) -> Path:
     """Where the launcher's embedded Redis listens."""
     return instance_path / "redis.sock"
@@ -34,7 +43,7 @@ def load_config(instance_path: str | Path, environ: dict[str, str] | None = None
     env = os.environ if environ is None else environ
     instance = Path(instance_path)
 
-    database_url = env.get("TIPRO_DATABASE_URL") or f"sqlite:///{instance / 'tipro.sqlite'}"
+    database_url = env.get("TIPRO_DATABASE_URL") or _private_sqlite(instance / "tipro.sqlite")
     if database_url.startswith("postgres://"):
         database_url = "postgresql://" + database_url[len("postgres://") :]
     if database_url.startswith("postgresql://"):

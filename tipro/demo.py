@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import logging
 import os
-from datetime import timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 import click
 from flask.cli import with_appcontext
+
+from tipro import clock
 
 DEMO_CONSUMER_TOKEN = "demo-consumer-token"  # noqa: S105 - the sandbox's, public
 DEMO_EMPLOYEE_TOKEN = "demo-employee-token-1234"  # noqa: S105 - the sandbox's, public
@@ -19,6 +21,10 @@ DEMO_USERS = (
     ("jonas@fjellheimbygg.no", "approver", "demo-approver-1", "Jonas Kristiansen"),
     ("ola@fjellheimbygg.no", "employee", "demo-employee-1", "Ola Nordmann"),
 )
+
+# For tests only: pins the demo's clock (web and sample hours) to noon of this day, e.g.
+# TIPRO_DEMO_TODAY=2026-11-18. Read by `tipro demo` alone, never by the app or the worker.
+DEMO_TODAY_ENV = "TIPRO_DEMO_TODAY"
 
 log = logging.getLogger(__name__)
 # Beside a checkout in the TiPro workspace; a plain clone has no spec and runs without checks.
@@ -33,6 +39,19 @@ def demo_spec_path() -> str | None:
     return str(DEFAULT_SPEC) if DEFAULT_SPEC.is_file() else None
 
 
+def pin_clock_from_env() -> bool:
+    """Pin the clock to TIPRO_DEMO_TODAY (tests), so the demo's week does not depend on today."""
+    value = os.environ.get(DEMO_TODAY_ENV)
+    if not value:
+        return False
+    try:
+        day = date.fromisoformat(value)
+    except ValueError:
+        raise click.ClickException(f"{DEMO_TODAY_ENV} må være en dato (ÅÅÅÅ-MM-DD).") from None
+    clock.set_now(datetime.combine(day, time(12)))
+    return True
+
+
 @click.command("demo")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
@@ -45,6 +64,7 @@ def demo_command(host: str, port: int, sandbox_port: int) -> None:
     from tipro.launcher import Launcher, ensure_port_free
     from tipro.sandbox import SandboxServer
 
+    pinned = pin_clock_from_env()
     spec = demo_spec_path()
     ensure_port_free(host, port)
     ensure_port_free("127.0.0.1", sandbox_port, "--sandbox-port")
@@ -56,6 +76,8 @@ def demo_command(host: str, port: int, sandbox_port: int) -> None:
         consumer_token=DEMO_CONSUMER_TOKEN,
         employee_token=DEMO_EMPLOYEE_TOKEN,
     )
+    if pinned:
+        sandbox.state.set_now(clock.now())  # the sandbox's sessions expire by the same day
     os.environ["TIPRO_TRIPLETEX_API_URL"] = sandbox.base_url
     os.environ["TIPRO_TRIPLETEX_CONSUMER_TOKEN"] = DEMO_CONSUMER_TOKEN
     # Loopback http: the sandbox delivers webhooks to it (real Tripletex needs https).
@@ -116,35 +138,44 @@ def set_up_demo(sandbox_url: str, spec: str | None = None) -> list[str]:
     return lines
 
 
+def sample_days(today: date) -> list[tuple[date, str]]:
+    """The demo's sample hours as (day, hours): a lived-in current week on any weekday.
+
+    Last week's working days are complete; this week has every working day from Monday up to
+    today, today with the morning so far. On a Monday that is Monday's morning; on a weekend the
+    whole week.
+    """
+    monday = clock.monday_of(today)
+    last_week = [monday - timedelta(days=7 - i) for i in range(5)]
+    this_week = [
+        monday + timedelta(days=i) for i in range(5) if monday + timedelta(days=i) <= today
+    ]
+    return [(day, "4" if day == today else "7,5") for day in last_week + this_week]
+
+
 def _sample_hours(company_id: int) -> list[str]:
-    """Some hours for the demo employee this week and last, if the entries service exists."""
-    try:
-        from tipro.entries.services import EntryInput, derived_uuid, save_entry
-    except ImportError:
-        return []
+    """Hours for the demo employee (see sample_days)."""
     from sqlalchemy import select
 
+    from tipro.entries.inputs import EntryInput
+    from tipro.entries.parsing import derived_uuid
     from tipro.entries.pickers import activities_for, projects_for
+    from tipro.entries.services import save_entry
     from tipro.errors import UserError
     from tipro.extensions import db
     from tipro.models import User
     from tipro.tenancy import company_scope
-    from tipro.ui import today_in_oslo
 
     made = 0
     with company_scope(company_id):
         user = db.session.scalar(select(User).where(User.email == DEMO_USERS[2][0]))
         if user is None or user.employee_id is None:
             return []
-        today = today_in_oslo()
-        for back in range(1, 10):
-            day = today - timedelta(days=back)
-            if day.weekday() >= 5:
-                continue
+        for number, (day, hours) in enumerate(sample_days(clock.today()), start=1):
             projects = projects_for(user.employee_id, day)
             if not projects:
                 continue
-            project = projects[back % len(projects)]
+            project = projects[number % len(projects)]
             activities = activities_for(project.id, day)
             if not activities:
                 continue
@@ -161,7 +192,7 @@ def _sample_hours(company_id: int) -> list[str]:
                         date=day,
                         project_id=project.id,
                         activity_id=activity.id,
-                        hours="7,5",
+                        hours=hours,
                         comment="Demo",
                     ),
                     entry_uuid=derived_uuid("demo", company_id, day.isoformat()),

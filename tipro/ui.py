@@ -6,8 +6,6 @@ from flask import Flask, current_app
 from flask_babel import lazy_gettext as _l
 
 from tipro import clock
-from tipro.clock import OSLO  # noqa: F401  (transition alias; removed once no module imports it)
-from tipro.clock import today as today_in_oslo  # noqa: F401  (transition alias)
 
 # (endpoint, label, minimum role). Feature blueprints add theirs here; items whose
 # endpoint is not registered are left out, so the menu only shows what exists.

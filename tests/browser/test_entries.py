@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from datetime import timedelta
 from decimal import Decimal
 
@@ -10,38 +9,18 @@ import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
-from tests.conftest import TEST_PASSWORD, password_hash
-from tests.entries.conftest import build_world
+from tests.conftest import TEST_PASSWORD
+from tests.factories import DAY, hours_world, in_company
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
 def world(seeded):
-    from tipro.models import Company, User
-    from tipro.ui import today_in_oslo
-
-    session = seeded.session
-
-    def make_company():
-        company = Company(name=f"Fjellheim {secrets.token_hex(3)} AS")
-        session.add(company)
-        session.commit()
-        return company
-
-    def make_user(company, role="employee", **fields):
-        user = User(
-            company_id=company.id,
-            email=f"{role}-{secrets.token_hex(3)}@fjellheim.no",
-            role=role,
-            password_hash=password_hash(),
-            **fields,
-        )
-        session.add(user)
-        session.commit()
-        return user
-
-    return build_world(session, make_company, make_user, today_in_oslo())
+    """The hours scene, committed for the live server, with the clock pinned to its day."""
+    scene = hours_world(DAY)
+    with in_company(scene.company):
+        yield scene
 
 
 class Taps:

@@ -15,7 +15,7 @@ from html.parser import HTMLParser
 import pytest
 from sqlalchemy import select
 
-from tests.entries.conftest import tx_id
+from tests.factories import tx_id
 from tipro.entries import services
 from tipro.models import (
     AbsenceType,

@@ -9,7 +9,9 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
+from tipro import clock
 from tipro.entries import services
+from tipro.entries import timer as timers
 from tipro.models import TimeEntry, Timer
 
 HTMX = {"HX-Request": "true"}
@@ -49,11 +51,12 @@ def test_quick_entry_without_js_redirects_and_stores(client, login, world, db):
     assert "Lagret 7,5 t" in client.get("/").get_data(as_text=True)
 
 
-def test_quick_entry_with_htmx_returns_fragment_and_event(client, login, world, db):
+def test_quick_entry_with_htmx_returns_the_whole_today_fragment(client, login, world, db):
     login(world.user)
     response = client.post("/registreringer", data=form(world), headers=HTMX)
     assert response.status_code == 200
-    assert response.headers["HX-Trigger"] == "entries-changed"
+    # #today is swapped whole (totals, list, a fresh form): no event that nothing listens to.
+    assert "HX-Trigger" not in response.headers
     body = response.get_data(as_text=True)
     assert body.lstrip().startswith('<div id="today"') and "<html" not in body
     assert "7,5 t" in body and count_entries(db) == 1
@@ -339,10 +342,13 @@ def test_week_cell_edit_with_htmx(client, login, world, db):
     )
     assert saved.status_code == 200 and saved.headers["HX-Trigger"] == "entries-changed"
     body = saved.get_data(as_text=True)
-    assert 'id="week-grid"' in body
-    # The list under the grid comes along out of band, already showing the new hours.
-    listing = body[body.index('id="week-list"') :]
-    assert 'hx-swap-oob="true"' in listing[:80] and "7,5" in listing
+    assert 'id="week-grid"' in body and 'id="week-list"' not in body
+    # The list under the grid listens for the event and fetches itself, with the new hours.
+    page = client.get(f"/uke?uke={week}").get_data(as_text=True)
+    listing = page[page.index('id="week-list"') :]
+    assert 'hx-trigger="entries-changed from:body"' in listing[:400]
+    fetched = client.get(f"/uke/liste?uke={week}", headers=HTMX).get_data(as_text=True)
+    assert fetched.lstrip().startswith('<section id="week-list"') and "7,5" in fetched
     db.session.refresh(entry)
     assert entry.hours == Decimal("7.50") and count_entries(db) == 1
     bad = client.post(
@@ -360,7 +366,7 @@ def test_week_cell_edit_with_htmx(client, login, world, db):
 
 
 def test_copy_last_week_and_navigation(client, login, world, db):
-    monday = services.monday_of(world.day)
+    monday = clock.monday_of(world.day)
     services.save_entry(
         world.user,
         services.EntryInput(
@@ -406,7 +412,7 @@ def test_timer_start_with_bad_project_is_422(client, login, world, db):
 
 def test_pages_have_no_inline_script_or_style(client, login, world):
     login(world.admin)
-    services.start_timer(world.admin, world.project.id, world.project_activity.id)
+    timers.start_timer(world.admin, world.project.id, world.project_activity.id)
     for url in ("/", "/uke", "/registreringer/ny"):
         body = client.get(url).get_data(as_text=True)
         assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", body), url

@@ -8,8 +8,11 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from tipro.entries import services
-from tipro.entries.services import EntryNotFound, EntryValidationError, parse_hours
+from tipro import clock
+from tipro.entries import parsing, services
+from tipro.entries import timer as timers
+from tipro.entries.inputs import EntryNotFound, EntryValidationError
+from tipro.entries.parsing import parse_hours
 from tipro.errors import UserError
 from tipro.models import AuditEvent, TimeEntry, Timer, WeekSubmission
 
@@ -293,7 +296,7 @@ def test_invalid_uuid_is_refused(world, entry_input):
 
 
 def test_copy_previous_week_twice_copies_once(db, world, entry_input):
-    monday = services.monday_of(world.day)
+    monday = clock.monday_of(world.day)
     services.save_entry(world.user, entry_input(date=monday - timedelta(days=7), hours="7,5"))
     assert services.copy_previous_week(world.user, monday) == (1, 0)
     assert services.copy_previous_week(world.user, monday) == (0, 1)
@@ -302,33 +305,33 @@ def test_copy_previous_week_twice_copies_once(db, world, entry_input):
 
 
 def test_timer_start_stop_rounds_to_quarter_hours(db, world):
-    timer = services.start_timer(world.user, world.project.id, world.project_activity.id, "Mur")
+    timer = timers.start_timer(world.user, world.project.id, world.project_activity.id, "Mur")
     with pytest.raises(EntryValidationError):
-        services.start_timer(world.user, world.project.id, world.project_activity.id)
-    entry = services.stop_timer(world.user, now=timer.started_at + timedelta(minutes=68))
+        timers.start_timer(world.user, world.project.id, world.project_activity.id)
+    entry = timers.stop_timer(world.user, now=timer.started_at + timedelta(minutes=68))
     assert entry.hours == Decimal("1.25") and entry.source == "timer" and entry.comment == "Mur"
     assert db.session.scalar(select(func.count(Timer.id))) == 0
     with pytest.raises(EntryValidationError):
-        services.stop_timer(world.user)
+        timers.stop_timer(world.user)
 
 
 def test_timer_rounding_rules():
     start = datetime(2026, 11, 2, 8, tzinfo=UTC)
-    assert services.timer_hours(start, start + timedelta(minutes=2)) == Decimal("0.25")
-    assert services.timer_hours(start, start + timedelta(minutes=7, seconds=29)) == Decimal("0.25")
-    assert services.timer_hours(start, start + timedelta(minutes=22, seconds=30)) == Decimal("0.50")
-    assert services.timer_hours(start, start + timedelta(hours=7, minutes=40)) == Decimal("7.75")
+    assert timers.timer_hours(start, start + timedelta(minutes=2)) == Decimal("0.25")
+    assert timers.timer_hours(start, start + timedelta(minutes=7, seconds=29)) == Decimal("0.25")
+    assert timers.timer_hours(start, start + timedelta(minutes=22, seconds=30)) == Decimal("0.50")
+    assert timers.timer_hours(start, start + timedelta(hours=7, minutes=40)) == Decimal("7.75")
 
 
 def test_timer_refuses_disallowed_activity_and_over_24_hours(db, world):
     with pytest.raises(EntryValidationError) as info:
-        services.start_timer(world.user, world.project.id, world.other_activity.id)
+        timers.start_timer(world.user, world.project.id, world.other_activity.id)
     assert "activity_id" in info.value.errors
-    timer = services.start_timer(world.user, world.project.id, world.project_activity.id)
+    timer = timers.start_timer(world.user, world.project.id, world.project_activity.id)
     with pytest.raises(EntryValidationError):
-        services.stop_timer(world.user, now=timer.started_at + timedelta(hours=25))
+        timers.stop_timer(world.user, now=timer.started_at + timedelta(hours=25))
     assert db.session.scalar(select(func.count(Timer.id))) == 1
-    services.discard_timer(world.user)
+    timers.discard_timer(world.user)
     assert db.session.scalar(select(func.count(Timer.id))) == 0
 
 
@@ -340,7 +343,7 @@ def test_week_submission_row_records_week(db, world):
 
 
 def test_copy_previous_week_never_doubles_a_line_already_filled(db, world, entry_input):
-    monday = services.monday_of(world.day)
+    monday = clock.monday_of(world.day)
     services.save_entry(world.user, entry_input(date=monday - timedelta(days=7), hours="7,5"))
     services.save_entry(world.user, entry_input(date=monday - timedelta(days=6), hours="6"))
     services.save_entry(world.user, entry_input(date=monday, hours="7,5"))
@@ -354,18 +357,18 @@ def test_copy_previous_week_never_doubles_a_line_already_filled(db, world, entry
 def test_timer_cannot_start_in_a_submitted_week(db, world):
     services.submit_week(world.user, world.day)
     with pytest.raises(EntryValidationError) as info:
-        services.start_timer(world.user, world.project.id, world.project_activity.id)
+        timers.start_timer(world.user, world.project.id, world.project_activity.id)
     assert info.value.status == 409 and "sendt inn" in info.value.errors["form"]
     assert db.session.scalar(select(func.count(Timer.id))) == 0
 
 
 def test_week_with_a_running_timer_cannot_be_submitted(db, world):
-    services.start_timer(world.user, world.project.id, world.project_activity.id)
+    timers.start_timer(world.user, world.project.id, world.project_activity.id)
     with pytest.raises(EntryValidationError) as info:
         services.submit_week(world.user, world.day)
     assert "Stopp" in info.value.errors["form"]
     assert db.session.scalar(select(func.count(WeekSubmission.id))) == 0
-    services.stop_timer(world.user)
+    timers.stop_timer(world.user)
     services.submit_week(world.user, world.day)
     assert db.session.scalar(select(func.count(WeekSubmission.id))) == 1
 
@@ -379,5 +382,5 @@ def test_week_with_a_running_timer_cannot_be_submitted(db, world):
 )
 def test_parse_date_says_which_way_a_date_is_out_of_range(app, text, message):
     with app.test_request_context(), pytest.raises(UserError) as info:
-        services.parse_date(text)
+        parsing.parse_date(text)
     assert info.value.field == "date" and info.value.message == message

@@ -291,26 +291,66 @@ def test_schedule_asks_incremental_every_15_minutes_and_full_each_night(connecte
     assert mine(due_syncs(_oslo(2, 0, days=1))) == ["full"]
 
 
-def test_a_stale_run_without_a_job_is_replaced_after_30_minutes_only(connected, db):
-    cid = connected.id
-    recent = SyncRun(
+def _stuck_run(cid: int, status: str, age: timedelta) -> SyncRun:
+    from tipro.extensions import db
+
+    when = datetime.now(UTC) - age
+    run = SyncRun(
         company_id=cid,
         mode="incremental",
-        status="running",
-        queued_at=datetime.now(UTC) - timedelta(minutes=10),
-        started_at=datetime.now(UTC) - timedelta(minutes=10),
+        status=status,
+        queued_at=when,
+        started_at=when if status == "running" else None,
     )
-    db.session.add(recent)
+    db.session.add(run)
     db.session.commit()
-    run, created = request_sync(cid, enqueue_job=False)
-    assert (run.id, created) == (recent.id, False)  # not started twice
+    return run
 
-    recent.started_at = datetime.now(UTC) - timedelta(minutes=31)
+
+def test_a_run_without_a_live_job_is_replaced_at_once(connected, db):
+    """With a queue, a run's job tells whether it can finish (no 30-minute wait)."""
+    from tipro import jobs
+    from tipro.sync.services import job_id
+
+    cid = connected.id
+    # Queued a moment ago without a job: its trigger is about to run it (enqueue_job=False).
+    fresh = _stuck_run(cid, "queued", timedelta(seconds=5))
+    assert request_sync(cid, enqueue_job=False) == (fresh, False)
+    # Queued long ago and no job behind it (Redis flushed): replaced.
+    fresh.queued_at = datetime.now(UTC) - timedelta(minutes=2)
     db.session.commit()
     run, created = request_sync(cid, enqueue_job=False)
-    assert created and run.id != recent.id
-    db.session.refresh(recent)
-    assert recent.status == "failed" and "avbrutt" in recent.error_message
+    assert created and run.id != fresh.id
+    db.session.refresh(fresh)
+    assert fresh.status == "failed" and "arbeideren stoppet" in fresh.error_message
+    run.status = "done"
+    db.session.commit()
+
+    # Running inline in some process: held by its lease; the lease gone, it is dead.
+    held = _stuck_run(cid, "running", timedelta(minutes=10))
+    with jobs.lease(job_id(held)):
+        assert request_sync(cid, enqueue_job=False) == (held, False)
+    run, created = request_sync(cid, enqueue_job=False)
+    assert created and run.id != held.id
+    db.session.refresh(held)
+    assert held.status == "failed"
+
+
+def test_without_a_queue_only_time_tells_a_run_is_dead(connected, db, app):
+    cid = connected.id
+    saved = app.config["REDIS_URL"]
+    app.config["REDIS_URL"] = None
+    try:
+        recent = _stuck_run(cid, "running", timedelta(minutes=10))
+        assert request_sync(cid, enqueue_job=False) == (recent, False)  # not started twice
+        recent.started_at = datetime.now(UTC) - timedelta(minutes=31)
+        db.session.commit()
+        run, created = request_sync(cid, enqueue_job=False)
+        assert created and run.id != recent.id
+        db.session.refresh(recent)
+        assert recent.status == "failed" and "avbrutt" in recent.error_message
+    finally:
+        app.config["REDIS_URL"] = saved
 
 
 def test_sync_tick_requests_due_syncs_once_and_schedules_the_next_tick(

@@ -194,3 +194,34 @@ def test_synced_employees_are_linked_to_users_by_email(connected, db, sandbox, m
     db.session.expire_all()
     linked = db.session.get(User, user.id)
     assert linked.employee is not None and linked.employee.first_name == "Kari"
+
+
+def test_incremental_sync_asks_customers_changed_since_and_never_the_whole_list(
+    connected, db, sandbox
+):
+    """Only changes come back: a re-fetch of every customer would fail this (rule 23)."""
+    st = sandbox.state
+    customers = st.all("customer")
+    sleeping, awake = customers[0], customers[1]
+    st.update("customer", sleeping["id"], {"isInactive": True})
+    assert run_inline(connected.id, full=True).status == "done"
+    # One change an inactive customer (only changedSince sees those), one an active one.
+    st.update("customer", sleeping["id"], {"name": "Sovende Kunde AS"})
+    st.update("customer", awake["id"], {"name": "Våken Kunde AS"})
+    mark = len(st.requests_snapshot())
+
+    run = run_inline(connected.id)
+    assert run.status == "done", run.error_message
+    calls = [c for c in st.requests_snapshot()[mark:] if c["path"] == "/customer"]
+    queries = [parse_qs(c["query"]) for c in calls]
+    since = [q for q in queries if "changedSince" in q]
+    whole = [q for q in queries if "changedSince" not in q]
+    assert since, "the incremental sync did not ask for changes only"
+    # Without changedSince only the active list's digest check (no inactive list re-read).
+    assert all(q.get("isInactive") == ["false"] for q in whole), whole
+    assert len(calls) == 3, queries  # changed active, changed inactive, active-list check
+    step = {s.data_type: s for s in run.steps}["customers"]
+    assert step.updated == 2
+    names = {c.tripletex_id: c.name for c in db.session.scalars(select(Customer))}
+    assert names[sleeping["id"]] == "Sovende Kunde AS"
+    assert names[awake["id"]] == "Våken Kunde AS"

@@ -85,9 +85,8 @@ def _edit(row, form, save, page, list_endpoint: str):
 
 def _supplement_form(row: SupplementType | None = None) -> SupplementTypeForm:
     form = SupplementTypeForm(obj=row)
-    company_id = current_user.company_id
-    form.salary_type_id.choices = id_choices(services.salary_type_choices(company_id), _numbered)
-    form.product_id.choices = id_choices(services.product_choices(company_id), _numbered)
+    form.salary_type_id.choices = id_choices(services.salary_type_choices(), _numbered)
+    form.product_id.choices = id_choices(services.product_choices(), _numbered)
     return form
 
 
@@ -144,13 +143,12 @@ def create_default_types():
 
 def _absence_form(row: AbsenceType | None = None) -> AbsenceTypeForm:
     form = AbsenceTypeForm(obj=row)
-    company_id = current_user.company_id
     form.activity_id.choices = id_choices(
-        services.activity_choices(company_id),
+        services.activity_choices(),
         _numbered,
         empty=_("— Velg aktivitet —"),
     )
-    form.salary_type_id.choices = id_choices(services.salary_type_choices(company_id), _numbered)
+    form.salary_type_id.choices = id_choices(services.salary_type_choices(), _numbered)
     return form
 
 
@@ -192,7 +190,7 @@ def _custom_field_form(row: CustomField | None = None) -> CustomFieldForm:
     if row is not None and not form.is_submitted():
         form.choices.data = "\n".join(row.choices or [])
     form.project_id.choices = id_choices(
-        services.project_choices(current_user.company_id),
+        services.project_choices(),
         lambda p: p.display_name,
         empty=_("Alle føringer"),
     )

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from tipro.auth.services import record_audit
 from tipro.entries.importer import COLUMNS
-from tipro.entries.services import CONTROL_CHARACTERS, has_control_characters
+from tipro.entries.parsing import CONTROL_CHARACTERS, has_control_characters
 from tipro.errors import UserError
 from tipro.extensions import db
 from tipro.models import (
@@ -81,36 +81,37 @@ def custom_fields(*, active_only: bool = False) -> list[CustomField]:
     return list(db.session.scalars(query))
 
 
-def _active(model, company_id: int, *order_by) -> list:
-    """Active synced rows of one company, for the pickers on these admin forms."""
-    query = select(model).where(model.company_id == company_id, model.is_active.is_(True))
+def _active(model, *order_by) -> list:
+    """Active synced rows of the company (tenancy scopes the query), for these forms' pickers."""
+    query = select(model).where(model.is_active.is_(True))
     return list(db.session.scalars(query.order_by(*order_by)))
 
 
-def salary_type_choices(company_id: int) -> list[SalaryType]:
-    return _active(SalaryType, company_id, SalaryType.number, SalaryType.name)
+def salary_type_choices() -> list[SalaryType]:
+    return _active(SalaryType, SalaryType.number, SalaryType.name)
 
 
-def product_choices(company_id: int) -> list[Product]:
-    return _active(Product, company_id, Product.number, Product.name)
+def product_choices() -> list[Product]:
+    return _active(Product, Product.number, Product.name)
 
 
-def activity_choices(company_id: int) -> list[Activity]:
-    return _active(Activity, company_id, Activity.name)
+def activity_choices() -> list[Activity]:
+    return _active(Activity, Activity.name)
 
 
-def project_choices(company_id: int) -> list[Project]:
-    return _active(Project, company_id, Project.number, Project.name)
+def project_choices() -> list[Project]:
+    return _active(Project, Project.number, Project.name)
 
 
-def _own(model, company_id: int, ident: int | None, field: str, message: str):
+def _own(model, ident: int | None, field: str, message: str):
     """The row `ident` of `model` in this company, None for no id; another company's is unknown."""
     if ident in (None, ""):
         return None
     if not isinstance(ident, int) or not 0 < ident <= MAX_ID:
         raise UserError(message, field)
-    row = db.session.get(model, ident)
-    if row is None or row.company_id != company_id:
+    # A query (not Session.get) so the company scope applies.
+    row = db.session.scalar(select(model).where(model.id == ident))
+    if row is None:
         raise UserError(message, field)
     return row
 
@@ -126,10 +127,9 @@ def _name(value: str | None, field: str = "name", limit: int = 100) -> str:
     return value
 
 
-def _unique_name(model, company_id: int, name: str, own_id: int | None) -> None:
+def _unique_name(model, name: str, own_id: int | None) -> None:
     other = db.session.scalar(
         select(model.id).where(
-            model.company_id == company_id,
             func.lower(model.name) == name.lower(),
             model.id != (own_id or 0),
         )
@@ -168,9 +168,8 @@ def save_supplement_type(
     actor: User, values: dict[str, Any], supplement_type: SupplementType | None = None
 ) -> SupplementType:
     """Create or change a supplement type; the mapping must point to this company's rows."""
-    company_id = actor.company_id
     name = _name(values.get("name"))
-    _unique_name(SupplementType, company_id, name, supplement_type and supplement_type.id)
+    _unique_name(SupplementType, name, supplement_type and supplement_type.id)
     unit = values.get("unit")
     if unit not in SUPPLEMENT_UNITS:
         raise UserError(_("Velg en gyldig enhet."), "unit")
@@ -179,14 +178,11 @@ def save_supplement_type(
         raise UserError(_("Velg per føring eller per dag."), "per")
     salary_type = _own(
         SalaryType,
-        company_id,
         values.get("salary_type_id"),
         "salary_type_id",
         _("Ukjent lønnsart."),
     )
-    product = _own(
-        Product, company_id, values.get("product_id"), "product_id", _("Ukjent produkt.")
-    )
+    product = _own(Product, values.get("product_id"), "product_id", _("Ukjent produkt."))
     asks_for_product = bool(values.get("asks_for_product"))
     if asks_for_product and unit != "pieces":
         raise UserError(_("Materiell (produkt × antall) må ha enheten stk."), "unit")
@@ -208,20 +204,16 @@ def save_absence_type(
     actor: User, values: dict[str, Any], absence_type: AbsenceType | None = None
 ) -> AbsenceType:
     """Create or change an absence type; it needs the company's activity to be registrable."""
-    company_id = actor.company_id
     name = _name(values.get("name"))
-    _unique_name(AbsenceType, company_id, name, absence_type and absence_type.id)
+    _unique_name(AbsenceType, name, absence_type and absence_type.id)
     code = values.get("code") or "annet"
     if code not in ABSENCE_CODES:
         raise UserError(_("Velg en gyldig fraværskode."), "code")
-    activity = _own(
-        Activity, company_id, values.get("activity_id"), "activity_id", _("Ukjent aktivitet.")
-    )
+    activity = _own(Activity, values.get("activity_id"), "activity_id", _("Ukjent aktivitet."))
     if activity is None:
         raise UserError(_("Velg aktiviteten fraværet føres på."), "activity_id")
     salary_type = _own(
         SalaryType,
-        company_id,
         values.get("salary_type_id"),
         "salary_type_id",
         _("Ukjent lønnsart."),
@@ -262,7 +254,6 @@ def save_custom_field(
     actor: User, values: dict[str, Any], custom_field: CustomField | None = None
 ) -> CustomField:
     """Create or change a custom field; its key is fixed once entries may carry values."""
-    company_id = actor.company_id
     label = _name(values.get("label"), "label")
     if custom_field is None:
         key = (values.get("key") or "").strip().lower() or slugify(label)
@@ -273,11 +264,7 @@ def save_custom_field(
             )
         if key in RESERVED_KEYS:
             raise UserError(_("Nøkkelen «%(key)s» er reservert for importen.", key=key), "key")
-        taken = db.session.scalar(
-            select(CustomField.id).where(
-                CustomField.company_id == company_id, CustomField.key == key
-            )
-        )
+        taken = db.session.scalar(select(CustomField.id).where(CustomField.key == key))
         if taken:
             raise UserError(_("Nøkkelen «%(key)s» er allerede i bruk.", key=key), "key")
     else:
@@ -290,9 +277,7 @@ def save_custom_field(
         raise UserError(_("Skriv inn valgene, ett på hver linje."), "choices")
     if len(choices) > MAX_CHOICES:
         raise UserError(_("Høyst %(n)d valg.", n=MAX_CHOICES), "choices")
-    project = _own(
-        Project, company_id, values.get("project_id"), "project_id", _("Ukjent prosjekt.")
-    )
+    project = _own(Project, values.get("project_id"), "project_id", _("Ukjent prosjekt."))
     clean = {
         "key": key,
         "label": label,
@@ -307,9 +292,9 @@ def save_custom_field(
     return _store(CustomField, custom_field, actor, "custom_field", clean)
 
 
-def _activity_for(company_id: int, words: tuple[str, ...]) -> Activity | None:
+def _activity_for(words: tuple[str, ...]) -> Activity | None:
     """The company's activity whose name best matches one of `words` (exact name first)."""
-    activities = [a for a in activity_choices(company_id) if not a.is_project_activity]
+    activities = [a for a in activity_choices() if not a.is_project_activity]
     for word in words:
         for activity in activities:
             if activity.name.strip().lower() == word:
@@ -328,7 +313,7 @@ def create_default_types(actor: User) -> tuple[int, int]:
     running it again creates nothing new.
     """
     company_id = actor.company_id
-    salary_by_number = {s.number: s for s in salary_type_choices(company_id) if s.number}
+    salary_by_number = {s.number: s for s in salary_type_choices() if s.number}
     existing_supplements = {t.name.lower() for t in supplement_types()}
     made_supplements = 0
     for position, (name, unit, per, number, billable, asks) in enumerate(DEFAULT_SUPPLEMENT_TYPES):
@@ -359,7 +344,7 @@ def create_default_types(actor: User) -> tuple[int, int]:
     for position, (name, code, words) in enumerate(DEFAULT_ABSENCE_TYPES):
         if name.lower() in existing_absence:
             continue
-        activity = _activity_for(company_id, words)
+        activity = _activity_for(words)
         row = AbsenceType(company_id=company_id)
         _apply(
             row,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
+from tipro import tenancy
 from tipro.auth.services import generate_password, hash_password, record_audit
 from tipro.errors import UserError
 from tipro.extensions import db
@@ -52,8 +53,7 @@ def update_user(
     if user.id == actor.id and (role != "admin" or not is_enabled):
         raise UserError(_("Du kan ikke fjerne din egen admin-tilgang."), "role")
     if employee_id is not None:
-        employee = db.session.get(Employee, employee_id)
-        if employee is None or employee.company_id != user.company_id:
+        if tenancy.get(Employee, employee_id) is None:  # another company's does not exist
             raise UserError(_("Ukjent ansatt."), "employee_id")
         taken = db.session.scalar(
             select(User.id).where(User.employee_id == employee_id, User.id != user.id)

@@ -14,6 +14,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from tipro.errors import UserError
 from tipro.extensions import db
 from tipro.models import ROLES, AuditEvent, Company, LoginFailure, User, utcnow
+from tipro.tenancy import ALL_COMPANIES
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MIN_PASSWORD_LENGTH = 10
@@ -80,7 +81,9 @@ def create_user(
         raise UserError(
             _("Ugyldig rolle «%(role)s». Velg employee, approver eller admin.", role=role), "role"
         )
-    if db.session.scalar(select(User.id).where(User.email == email).execution_options()):
+    if db.session.scalar(
+        select(User.id).where(User.email == email).execution_options(**ALL_COMPANIES)
+    ):
         raise UserError(_("E-postadressen %(email)s er allerede i bruk.", email=email), "email")
     if password is not None:
         validate_password(password)

@@ -8,21 +8,21 @@ from decimal import Decimal
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from tipro.entries import extras
-from tipro.entries import services as entry_services
-from tipro.entries.importer import ImportResult, SaveItem, save_many
-from tipro.entries.services import EntryInput, EntryValidationError
+from tipro import i18n
+from tipro.entries.bulk import BulkResult, SaveItem, save_all
+from tipro.entries.extras import ABSENCE_KEY, definitions
+from tipro.entries.inputs import EntryInput, EntryValidationError
+from tipro.entries.parsing import derived_uuid, id_or_none, parse_date, two_places
 from tipro.errors import UserError
 from tipro.extensions import db
 from tipro.models import AbsenceType, EntryAbsence, TimeEntry, User
-from tipro.tenancy import company_scope
 
 MAX_DAYS = 62
 
 
 def normal_day(user: User) -> Decimal:
     """A normal working day for the company (normal week / 5)."""
-    return (user.company.normal_hours_per_week / 5).quantize(Decimal("0.01"))
+    return two_places(user.company.normal_hours_per_week / 5)
 
 
 def working_days(start: date, end: date) -> list[date]:
@@ -53,86 +53,80 @@ def register_absence(
     """
     target = for_user or actor
     errors: dict[str, str] = {}
-    with company_scope(actor.company_id):
-        type_id = extras._parse_int(absence_type_id)
-        absence_type = next(
-            (t for t in extras.active_absence_types(actor.company_id) if t.id == type_id), None
+    absence_type = definitions.active_absence_type(id_or_none(absence_type_id))
+    if absence_type is None:
+        errors[ABSENCE_KEY] = _("Velg en fraværstype.")
+    first = last = None
+    try:
+        first = parse_date(start)
+    except UserError as error:
+        errors["date"] = error.message
+    try:
+        last = parse_date(end) if end not in (None, "") else first
+    except UserError as error:
+        errors["end_date"] = error.message
+    if first and last:
+        if last < first:
+            errors["end_date"] = _("Til-dato kan ikke være før fra-dato.")
+        elif (last - first).days >= MAX_DAYS:
+            errors["end_date"] = _("Høyst %(n)d dager om gangen.", n=MAX_DAYS)
+        elif not working_days(first, last):
+            errors["end_date"] = _("Perioden har ingen arbeidsdager (mandag–fredag).")
+    if hours in (None, ""):
+        hours = normal_day(target)
+    if errors:
+        raise EntryValidationError(errors)
+    items = [
+        SaveItem(
+            line=index,
+            user=target,
+            data=EntryInput(
+                date=day,
+                activity_id=absence_type.activity_id,
+                hours=hours,
+                comment=comment,
+                kind="absence",
+                extras={ABSENCE_KEY: str(absence_type.id)},
+            ),
+            uuid=derived_uuid("absence", target.id, absence_type.id, day),
         )
-        if absence_type is None:
-            errors[extras.ABSENCE_KEY] = _("Velg en fraværstype.")
-        first = last = None
-        try:
-            first = entry_services.parse_date(start)
-        except UserError as error:
-            errors["date"] = error.message
-        try:
-            last = entry_services.parse_date(end) if end not in (None, "") else first
-        except UserError as error:
-            errors["end_date"] = error.message
-        if first and last:
-            if last < first:
-                errors["end_date"] = _("Til-dato kan ikke være før fra-dato.")
-            elif (last - first).days >= MAX_DAYS:
-                errors["end_date"] = _("Høyst %(n)d dager om gangen.", n=MAX_DAYS)
-            elif not working_days(first, last):
-                errors["end_date"] = _("Perioden har ingen arbeidsdager (mandag–fredag).")
-        if hours in (None, ""):
-            hours = normal_day(target)
-        if errors:
-            raise EntryValidationError(errors)
-        items = [
-            SaveItem(
-                line=index,
-                user=target,
-                data=EntryInput(
-                    date=day,
-                    activity_id=absence_type.activity_id,
-                    hours=hours,
-                    comment=comment,
-                    kind="absence",
-                    extras={extras.ABSENCE_KEY: str(absence_type.id)},
-                ),
-                uuid=entry_services.derived_uuid("absence", target.id, absence_type.id, day),
-            )
-            for index, day in enumerate(working_days(first, last))
-        ]
-        days = [item.data.date for item in items]
-    result: ImportResult = save_many(actor, items, source="web")
+        for index, day in enumerate(working_days(first, last))
+    ]
+    days = [item.data.date for item in items]
+    result = save_all(actor, items, source="web")
     if result.errors:
         raise EntryValidationError(_day_errors(result, days))
-    with company_scope(actor.company_id):
-        return list(
-            db.session.scalars(
-                select(TimeEntry)
-                .where(TimeEntry.uuid.in_([item.uuid for item in items]))
-                .order_by(TimeEntry.date)
-            )
+    return list(
+        db.session.scalars(
+            select(TimeEntry)
+            .where(TimeEntry.uuid.in_([item.uuid for item in items]))
+            .order_by(TimeEntry.date)
         )
+    )
 
 
-def _day_errors(result: ImportResult, days: list[date]) -> dict[str, str]:
+def _day_errors(result: BulkResult, days: list[date]) -> dict[str, str]:
     """The problems of every refused day, each named by its date."""
-    from tipro.i18n import day as fmt_day
-
     lines = []
     for index, message in result.errors:
-        lines.append(f"{fmt_day(days[index], 'EEE d.M.')}: {message}" if len(days) > 1 else message)
+        lines.append(
+            f"{i18n.day(days[index], 'EEE d.M.')}: {message}" if len(days) > 1 else message
+        )
     return {"form": " ".join(dict.fromkeys(lines))}
 
 
 def absence_entries(user: User, start: date, end: date) -> list[tuple[TimeEntry, AbsenceType]]:
     """The user's absence entries between two dates, with their types."""
-    with company_scope(user.company_id):
-        rows = db.session.execute(
-            select(TimeEntry, AbsenceType)
-            .join(EntryAbsence, EntryAbsence.entry_id == TimeEntry.id)
-            .join(AbsenceType, AbsenceType.id == EntryAbsence.absence_type_id)
-            .where(
-                TimeEntry.user_id == user.id,
-                TimeEntry.kind == "absence",
-                TimeEntry.date >= start,
-                TimeEntry.date <= end,
-            )
-            .order_by(TimeEntry.date.desc())
-        ).all()
+    rows = db.session.execute(
+        select(TimeEntry, AbsenceType)
+        .join(EntryAbsence, EntryAbsence.entry_id == TimeEntry.id)
+        .join(AbsenceType, AbsenceType.id == EntryAbsence.absence_type_id)
+        .where(
+            TimeEntry.user_id == user.id,
+            TimeEntry.kind == "absence",
+            TimeEntry.date >= start,
+            TimeEntry.date <= end,
+        )
+        .order_by(TimeEntry.date.desc())
+    ).all()
     return [(entry, absence_type) for entry, absence_type in rows]

@@ -8,20 +8,23 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import ngettext
 from flask_login import current_user
 
-from tipro.entries import absence, bp, extras
+from tipro import clock
+from tipro.entries import absence, bp
+from tipro.entries.extras import ABSENCE_KEY, definitions
+from tipro.entries.inputs import errors_of
+from tipro.entries.parsing import id_or_none
 from tipro.errors import UserError
-from tipro.ui import today_in_oslo
 
 ABSENCE_FIELDS = ("absence_type_id", "date", "end_date", "hours", "comment")
 
 
 def _absence_context(values: dict, errors: dict) -> dict:
-    today = today_in_oslo()
+    today = clock.today()
     start = date(today.year - 1, 1, 1)
     return {
         "values": values,
         "errors": errors,
-        "absence_types": extras.active_absence_types(current_user.company_id),
+        "absence_types": definitions.active_absence_types(),
         "normal_day": absence.normal_day(current_user),
         "entries": absence.absence_entries(current_user, start, today + timedelta(days=366)),
     }
@@ -29,7 +32,7 @@ def _absence_context(values: dict, errors: dict) -> dict:
 
 @bp.get("/fravaer")
 def absence_page():
-    values = {"date": request.args.get("dato") or today_in_oslo().isoformat()}
+    values = {"date": request.args.get("dato") or clock.today().isoformat()}
     return render_template("entries/absence.html", **_absence_context(values, {}))
 
 
@@ -46,9 +49,9 @@ def register_absence():
             comment=values["comment"],
         )
     except UserError as error:
-        errors = getattr(error, "errors", None) or {error.field or "form": error.message}
-        if "x_absence_type" in errors:
-            errors["absence_type_id"] = errors.pop("x_absence_type")
+        errors = errors_of(error)
+        if ABSENCE_KEY in errors:
+            errors["absence_type_id"] = errors.pop(ABSENCE_KEY)
         status = getattr(error, "status", 422)
         return render_template("entries/absence.html", **_absence_context(values, errors)), status
     # "lagret": sending the same days again updates them, so "registered" would overstate it.
@@ -61,9 +64,8 @@ def register_absence():
 @bp.get("/registreringer/ekstrafelt")
 def extras_fields():
     """Fragment: the extras of the entry form for the chosen project (keeps typed values)."""
-    project_id = extras._parse_int(request.args.get("project_id"))
     return render_template(
         "entries/_extras_fields.html",
-        form_extras=extras.extras_form_context(current_user.company_id, project_id),
+        form_extras=definitions.form_context(id_or_none(request.args.get("project_id"))),
         errors={},
     )

@@ -1,7 +1,8 @@
 """Import hours from another system (CSV or XLSX): all rows or nothing, never twice.
 
-Every row goes through the same service as the form (`tipro.entries.services`), inside one
-transaction: a file with a bad row stores nothing and reports each bad row by line number.
+This module reads files and turns rows into entries to save; the saving is
+`tipro.entries.bulk.save_all` (the same writer as the form, in one transaction): a file with a
+bad row stores nothing and reports each bad row by line number.
 Each row's UUID is derived from the company and the row's content (plus how many identical
 rows came before it in the file), so importing the same file again finds its rows and adds
 nothing.
@@ -14,28 +15,21 @@ import io
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 
 from tipro.entries import extras
-from tipro.entries import services as entry_services
+from tipro.entries.bulk import BulkResult, SaveItem, save_all
+from tipro.entries.extras import definitions
+from tipro.entries.inputs import EntryInput
+from tipro.entries.parsing import derived_uuid, parse_hours
 from tipro.errors import UserError
 from tipro.extensions import db
-from tipro.models import (
-    Activity,
-    Company,
-    CustomField,
-    Employee,
-    Project,
-    TimeEntry,
-    User,
-)
+from tipro.models import Activity, Company, Employee, Project, User
 from tipro.tenancy import company_scope
 
 MAX_ROWS = 20000
@@ -59,83 +53,6 @@ COLUMNS = {
     "comment": {"kommentar", "beskrivelse", "comment", "description"},
 }
 _DOTTED_DATE = re.compile(r"^([0-9]{1,2})\.([0-9]{1,2})\.([0-9]{4})$")
-
-
-@dataclass
-class ImportResult:
-    imported: int = 0
-    unchanged: int = 0
-    errors: list[tuple[int, str]] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
-
-
-@dataclass
-class SaveItem:
-    """One entry to save in a bulk save: where it came from, for whom, what, under which id."""
-
-    line: int
-    user: User
-    data: entry_services.EntryInput
-    uuid: str
-
-
-# ---------------------------------------------------------------- bulk save
-
-
-def save_many(
-    actor: User,
-    items: list[SaveItem],
-    *,
-    source: str,
-    skip_existing: bool = False,
-    check_only: bool = False,
-) -> ImportResult:
-    """Save all items in one transaction, or none: errors are collected per item's line.
-
-    Each item runs in a savepoint so the next ones see it (the day total counts earlier rows)
-    and a broken one leaves no trace; if any failed (or `check_only`), all is rolled back.
-    """
-    result = ImportResult()
-    token = extras.set_acting_user(actor)
-    try:
-        with company_scope(actor.company_id):
-            for item in items:
-                if skip_existing and entry_services.find_entry(item.uuid) is not None:
-                    result.unchanged += 1
-                    continue
-                savepoint = db.session.begin_nested()
-                try:
-                    entry_services.stage_entry(
-                        actor,
-                        item.data,
-                        entry_uuid=item.uuid,
-                        for_user=item.user if item.user.id != actor.id else None,
-                        source=source,
-                    )
-                    savepoint.commit()
-                    result.imported += 1
-                except UserError as error:
-                    savepoint.rollback()
-                    messages = getattr(error, "errors", None) or {"form": error.message}
-                    for message in dict.fromkeys(messages.values()):
-                        result.errors.append((item.line, message))
-                except IntegrityError:
-                    savepoint.rollback()
-                    result.errors.append((item.line, _("Kolliderte med en annen registrering.")))
-            if result.errors or check_only:
-                db.session.rollback()
-                result.imported = 0
-            else:
-                db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
-    finally:
-        extras.reset_acting_user(token)
-    return result
 
 
 # ---------------------------------------------------------------- reading files
@@ -232,25 +149,19 @@ def parse_import_date(text: str) -> date | None:
 class _Lookup:
     """Master data of one company, loaded once per import."""
 
-    def __init__(self, company_id: int) -> None:
-        users = list(db.session.scalars(select(User).where(User.company_id == company_id)))
+    def __init__(self) -> None:
+        users = list(db.session.scalars(select(User)))
         self.user_by_email = {u.email.lower(): u for u in users}
         self.user_by_employee = {u.employee_id: u for u in users if u.employee_id}
-        employees = list(
-            db.session.scalars(select(Employee).where(Employee.company_id == company_id))
-        )
+        employees = list(db.session.scalars(select(Employee)))
         self.employee_by_number = {
             e.employee_number.strip(): e for e in employees if e.employee_number
         }
         self.employee_by_email = {e.email.lower(): e for e in employees if e.email}
-        projects = list(db.session.scalars(select(Project).where(Project.company_id == company_id)))
+        projects = list(db.session.scalars(select(Project)))
         self.project_by_number = {p.number.strip(): p for p in projects if p.number}
         activities = list(
-            db.session.scalars(
-                select(Activity)
-                .where(Activity.company_id == company_id)
-                .order_by(Activity.is_active.desc(), Activity.id)
-            )
+            db.session.scalars(select(Activity).order_by(Activity.is_active.desc(), Activity.id))
         )
         self.activity_by_number: dict[str, Activity] = {}
         self.activity_by_name: dict[str, Activity] = {}
@@ -258,17 +169,8 @@ class _Lookup:
             if activity.number:
                 self.activity_by_number.setdefault(activity.number.strip(), activity)
             self.activity_by_name.setdefault(activity.name.strip().lower(), activity)
-        self.absence_by_activity = {
-            t.activity_id: t for t in extras.active_absence_types(company_id)
-        }
-        self.fields = {
-            f.key: f
-            for f in db.session.scalars(
-                select(CustomField).where(
-                    CustomField.company_id == company_id, CustomField.is_active.is_(True)
-                )
-            )
-        }
+        self.absence_by_activity = {t.activity_id: t for t in definitions.active_absence_types()}
+        self.fields = definitions.fields_by_key()
 
     def user(self, number: str, email: str) -> tuple[User | None, str | None]:
         if email:
@@ -325,7 +227,11 @@ def _columns(header: list, lookup: _Lookup) -> tuple[dict[str, int], dict[str, i
 
 
 def find_actor(company: Company, email: str | None = None) -> User:
-    """Who the import is recorded as: the given admin, else the company's first admin."""
+    """Who the import is recorded as: the given admin, else the company's first admin.
+
+    A lookup at the CLI boundary, before any company scope is entered: hence the explicit
+    company in the query.
+    """
     query = select(User).where(
         User.company_id == company.id, User.role == "admin", User.is_enabled.is_(True)
     )
@@ -339,36 +245,39 @@ def find_actor(company: Company, email: str | None = None) -> User:
     return actor
 
 
-def import_file(company: Company, path: Path, *, actor: User | None = None) -> ImportResult:
-    """Import a CSV/XLSX file of hours for `company`: everything or nothing."""
+def import_file(company: Company, path: Path, *, actor: User | None = None) -> BulkResult:
+    """Import a CSV/XLSX file of hours for `company`: everything or nothing.
+
+    The entry point of `tipro entries import`: it enters the company scope (the boundary).
+    """
     actor = actor or find_actor(company)
     table = read_table(Path(path))
-    return import_rows(company, actor, table)
+    with company_scope(company.id):
+        return import_rows(company, actor, table)
 
 
-def import_rows(company: Company, actor: User, table: list[tuple[int, list]]) -> ImportResult:
+def import_rows(company: Company, actor: User, table: list[tuple[int, list]]) -> BulkResult:
     """Validate and save parsed lines (the first non-empty line is the header)."""
     rows = [(n, cells) for n, cells in table if any(_cell_text(c) for c in cells)]
     if not rows:
-        return ImportResult(errors=[(1, _("Filen er tom."))])
-    with company_scope(company.id):
-        lookup = _Lookup(company.id)
-        header_line, header = rows[0]
-        standard, custom, problems = _columns(header, lookup)
-        if problems:
-            return ImportResult(errors=[(header_line, p) for p in problems])
-        items, errors = _items(company, rows[1:], standard, custom, lookup)
+        return BulkResult(errors=[(1, _("Filen er tom."))])
+    lookup = _Lookup()
+    header_line, header = rows[0]
+    standard, custom, problems = _columns(header, lookup)
+    if problems:
+        return BulkResult(errors=[(header_line, p) for p in problems])
+    items, errors = _items(company, rows[1:], standard, custom, lookup)
     if not items and not errors:
-        return ImportResult(errors=[(header_line, _("Filen har ingen timeføringer."))])
+        return BulkResult(errors=[(header_line, _("Filen har ingen timeføringer."))])
     if errors:
         # Rows that could not even be read are reported together with the service's verdicts
         # on the others, so one run lists every bad line.
-        checked = save_many(actor, items, source="import", skip_existing=True, check_only=True)
+        checked = save_all(actor, items, source="import", skip_existing=True, check_only=True)
         checked.errors.extend(errors)
         checked.errors.sort()
         checked.imported = 0
         return checked
-    return save_many(actor, items, source="import", skip_existing=True)
+    return save_all(actor, items, source="import", skip_existing=True)
 
 
 def _items(company, rows, standard, custom, lookup: _Lookup):
@@ -409,7 +318,7 @@ def _items(company, rows, standard, custom, lookup: _Lookup):
             )
         hours_text = get("hours")
         try:
-            hours = entry_services.parse_hours(hours_text)
+            hours = parse_hours(hours_text)
         except UserError as error:
             row_errors.append(f"{error.message} («{hours_text}»)" if hours_text else error.message)
             hours = None
@@ -418,7 +327,7 @@ def _items(company, rows, standard, custom, lookup: _Lookup):
             continue
         comment = get("comment")
         field_values = {
-            f"{extras.CF_PREFIX}{key}": cell(cells, index) for key, index in sorted(custom.items())
+            extras.field_key(key): cell(cells, index) for key, index in sorted(custom.items())
         }
         kind = "work"
         absence = lookup.absence_by_activity.get(activity.id) if project is None else None
@@ -440,7 +349,7 @@ def _items(company, rows, standard, custom, lookup: _Lookup):
             SaveItem(
                 line=line,
                 user=user,
-                data=entry_services.EntryInput(
+                data=EntryInput(
                     date=day,
                     project_id=project.id if project else None,
                     activity_id=activity.id,
@@ -449,13 +358,13 @@ def _items(company, rows, standard, custom, lookup: _Lookup):
                     kind=kind,
                     extras=field_values,
                 ),
-                uuid=entry_services.derived_uuid("import", *content, seen[content]),
+                uuid=derived_uuid("import", *content, seen[content]),
             )
         )
     return items, errors
 
 
-def format_result(result: ImportResult) -> Iterable[str]:
+def format_result(result: BulkResult) -> Iterable[str]:
     """Lines for the CLI: the count, or one line per problem."""
     if result.ok:
         yield _("Importerte %(n)d timeføringer.", n=result.imported)
@@ -465,8 +374,3 @@ def format_result(result: ImportResult) -> Iterable[str]:
     for line, message in result.errors:
         yield _("Linje %(line)d: %(message)s", line=line, message=message)
     yield _("Ingenting ble importert (%(n)d feil).", n=len(result.errors))
-
-
-def count_entries(company_id: int) -> int:
-    with company_scope(company_id):
-        return db.session.scalar(select(func.count(TimeEntry.id))) or 0

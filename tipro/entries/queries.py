@@ -1,4 +1,7 @@
-"""Reads for the pages: today, the week grid, recent projects, what to repeat."""
+"""Reads for the pages: today, the week grid, recent projects, what to repeat, who sees what.
+
+Every query runs within the current company scope (tipro.tenancy).
+"""
 
 from __future__ import annotations
 
@@ -10,10 +13,12 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from tipro.clock import monday_of
 from tipro.entries import pickers
-from tipro.entries.services import monday_of, week_submission
+from tipro.entries.parsing import iso_week
+from tipro.entries.rules import week_submission
 from tipro.extensions import db
-from tipro.models import Project, TimeEntry, User
+from tipro.models import Department, Employee, Project, TimeEntry, User
 
 ZERO = Decimal("0")
 
@@ -156,16 +161,121 @@ def week(user: User, any_day: date) -> Week:
     return Week(monday, user, list(lines.values()), entries, week_submission(user.id, monday))
 
 
-def iso_week(day: date) -> str:
-    """date → '2026-W48' (the ISO week it falls in)."""
-    year, week_no, _ = day.isocalendar()
-    return f"{year}-W{week_no:02d}"
+# ---------------------------------------------------------------- who sees what
 
 
-def parse_iso_week(text: str | None, default: date) -> date:
-    """'2026-W48' → that Monday; anything else → the Monday of `default`."""
-    try:
-        year, week_no = (text or "").upper().split("-W")
-        return date.fromisocalendar(int(year), int(week_no), 1)
-    except (ValueError, TypeError):
-        return monday_of(default)
+def _led_by(actor: User):
+    """(projects the approver manages, employees of the departments they manage) as subqueries."""
+    projects = select(Project.id).where(Project.project_manager_id == actor.employee_id)
+    departments = select(Department.id).where(Department.manager_id == actor.employee_id)
+    employees = select(Employee.id).where(Employee.department_id.in_(departments))
+    return projects, employees
+
+
+def _sees_all_or_own(actor: User) -> bool | None:
+    """True: everyone (admin); False: only their own; None: an approver (own plus led)."""
+    if actor.has_role("admin"):
+        return True
+    if not (actor.has_role("approver") and actor.employee_id):
+        return False
+    return None
+
+
+def entries_visible_query(actor: User):
+    """SELECT of the entries the actor may see (own; managed projects/departments; all)."""
+    query = select(TimeEntry)
+    scope = _sees_all_or_own(actor)
+    if scope is True:
+        return query
+    if scope is False:
+        return query.where(TimeEntry.user_id == actor.id)
+    projects, employees = _led_by(actor)
+    return query.where(
+        (TimeEntry.user_id == actor.id)
+        | TimeEntry.project_id.in_(projects)
+        | TimeEntry.employee_id.in_(employees)
+    )
+
+
+def visible_user_ids(actor: User) -> set[int] | None:
+    """Users whose entries the actor may see: None means everyone in the company (admin)."""
+    scope = _sees_all_or_own(actor)
+    if scope is True:
+        return None
+    ids = {actor.id}
+    if scope is None:
+        projects, employees = _led_by(actor)
+        ids |= set(db.session.scalars(select(User.id).where(User.employee_id.in_(employees))))
+        ids |= set(
+            db.session.scalars(
+                select(TimeEntry.user_id).where(TimeEntry.project_id.in_(projects)).distinct()
+            )
+        )
+    return ids
+
+
+def can_view_entry(actor: User, entry: TimeEntry) -> bool:
+    """True when the entry is among those the actor may see."""
+    visible = entries_visible_query(actor).where(TimeEntry.id == entry.id)
+    return db.session.scalar(visible) is not None
+
+
+def visible_week(viewer: User, user: User, any_day: date) -> Week:
+    """`user`'s week as `viewer` may see it: an approver sees only the lines they lead."""
+    shown = week(user, any_day)
+    if user.id == viewer.id or viewer.has_role("admin"):
+        return shown
+    visible = set(
+        db.session.scalars(
+            entries_visible_query(viewer)
+            .with_only_columns(TimeEntry.id)
+            .where(
+                TimeEntry.user_id == user.id,
+                TimeEntry.date >= shown.monday,
+                TimeEntry.date <= shown.monday + timedelta(days=6),
+            )
+        )
+    )
+    shown.entries = [e for e in shown.entries if e.id in visible]
+    for line in shown.lines:
+        line.cells = [[e for e in cell if e.id in visible] for cell in line.cells]
+    shown.lines = [line for line in shown.lines if line.total]
+    return shown
+
+
+def users_to_choose(viewer: User) -> list[User]:
+    """Whose weeks the viewer may pick from (empty when only their own)."""
+    ids = visible_user_ids(viewer)
+    if ids is not None and len(ids) <= 1:
+        return []
+    query = select(User).order_by(User.name)
+    if ids is not None:
+        query = query.where(User.id.in_(ids))
+    return list(db.session.scalars(query))
+
+
+def enabled_users() -> list[User]:
+    """The company's enabled users (an admin registers for one of them)."""
+    return list(
+        db.session.scalars(select(User).where(User.is_enabled.is_(True)).order_by(User.name))
+    )
+
+
+def visible_user(viewer: User, user_id: int | None) -> User | None:
+    """A user of the company whose week `viewer` may see, else None."""
+    if user_id is None:
+        return None
+    user = db.session.scalar(select(User).where(User.id == user_id))
+    ids = visible_user_ids(viewer)
+    if user is None or (ids is not None and user.id not in ids):
+        return None
+    return user
+
+
+def own_entry(user: User, entry_id: int | None) -> TimeEntry | None:
+    """One of the user's own entries by id (the «Gjenta» link), else None."""
+    if entry_id is None:
+        return None
+    return db.session.scalar(
+        select(TimeEntry).where(TimeEntry.id == entry_id, TimeEntry.user_id == user.id)
+    )

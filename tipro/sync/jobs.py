@@ -34,6 +34,9 @@ TICK_TIMEOUT = 300
 @jobs.company_job
 def run_sync(company_id: int, run_id: int) -> str:
     """Job: run one queued SyncRun of the company (a run no longer queued is left alone)."""
+    # The trigger queues this job before it commits the run, holding the company lock: take
+    # it first, so the run is there to read.
+    services.lock_company(company_id)
     run = execute_run(
         db.session,
         run_id,

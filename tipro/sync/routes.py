@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 
-from tipro import htmx
+from tipro import htmx, jobs
 from tipro.extensions import db
 from tipro.security import parse_id, role_required
 from tipro.sync import bp, services
@@ -13,6 +13,7 @@ from tipro.sync.connection import ConnectError, connect, connection_row, disconn
 from tipro.sync.forms import ConfirmForm, SyncForm, TokenForm
 from tipro.sync.texts import (
     DATA_TYPE_LABELS,
+    QUEUE_DOWN,
     RUN_MODES,
     RUN_STATUS,
     connect_error_message,
@@ -60,7 +61,18 @@ def tripletex_connect():
         db.session.rollback()
         form.employee_token.errors = [connect_error_message(error)]
         return _settings_page(form, 422)
-    services.request_sync(current_user.company_id, full=True, trigger="connect")
+    try:
+        services.request_sync(current_user.company_id, full=True, trigger="connect")
+    except jobs.QueueUnavailable:
+        flash(
+            _(
+                "Koblet til %(company)s som %(user)s.",
+                company=result.tripletex_company_name,
+                user=result.user_name,
+            )
+        )
+        flash(str(QUEUE_DOWN))
+        return redirect(url_for("sync.index"))
     flash(
         _(
             "Koblet til %(company)s som %(user)s. Full synkronisering er startet.",
@@ -85,6 +97,7 @@ def _status_context():
     runs = services.latest_runs()
     current = runs[0] if runs else None
     return {
+        "workers": services.worker_state(),
         "company": current_user.company,
         "run": current,
         "active": services.run_is_active(current),
@@ -122,11 +135,15 @@ def sync_now():
         if company.tripletex_status == "not_connected":
             flash(_("Koble til Tripletex under Innstillinger først."))
             return redirect(url_for("sync.settings"))
-        already = services.active_run(company.id) is not None
-        db.session.commit()
-        services.request_sync(company.id, full=bool(form.full.data), trigger="manual")
-        if already:
-            flash(_("En synkronisering pågår allerede."))
+        try:
+            created = services.request_sync(
+                company.id, full=bool(form.full.data), trigger="manual"
+            )[1]
+        except jobs.QueueUnavailable:
+            flash(str(QUEUE_DOWN))
+        else:
+            if not created:
+                flash(_("En synkronisering pågår allerede."))
     # The page's form is boosted (a whole page is wanted); only an un-boosted htmx request
     # (e.g. a button that targets #sync-status) gets the status card alone.
     if htmx.wants_fragment():

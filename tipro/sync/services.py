@@ -48,11 +48,17 @@ from tipro.models.sync import (
 )
 from tipro.sync.engine import DATA_TYPES
 from tipro.tenancy import company_scope
+from tipro.writes import serialise
 
 JOB_TIMEOUT = 3600
-# A queued/running run whose RQ job is gone (worker killed, Redis flushed) is given up.
-STALE_AFTER = timedelta(minutes=90)
+# A queued run with no job behind it: its trigger runs it itself (enqueue_job=False); after
+# this long it is not coming.
+UNCLAIMED_AFTER = timedelta(minutes=1)
+# Without Redis nothing tells whether another process still runs an inline run: only time.
 INLINE_STALE_AFTER = timedelta(minutes=30)
+DEAD_MESSAGE = (
+    "Synkroniseringen ble avbrutt fordi bakgrunnsarbeideren stoppet. Start en ny synkronisering."
+)
 
 
 def settings() -> dict:
@@ -73,14 +79,8 @@ def job_id(run: SyncRun) -> str:
 
 
 def lock_company(company_id: int) -> None:
-    """Serialise sync triggers of one company (row lock on PostgreSQL; SQLite has one writer)."""
-    db.session.execute(select(Company.id).where(Company.id == company_id).with_for_update())
-
-
-def _job_alive(run: SyncRun) -> bool:
-    if not jobs.has_queue():
-        return run.status == SYNC_RUNNING  # an inline run in another process
-    return jobs.is_pending(job_id(run))
+    """Serialise sync triggers, runs and webhook deliveries of one company (tipro.writes)."""
+    serialise(Company, company_id)
 
 
 def active_run(company_id: int) -> SyncRun | None:
@@ -101,17 +101,33 @@ def request_sync(
     """Start a sync unless one is queued or running; returns (run, created).
 
     The new run goes to the worker, or runs here when there is no Redis (tipro.jobs decides);
-    `enqueue_job=False` leaves it queued for the caller to run.
+    `enqueue_job=False` leaves it queued for the caller to run. A run is never stored without
+    its job: the job is queued before the run is committed (still under the company lock, which
+    the job takes first, so it waits for the commit), and a queue that does not answer rolls
+    the run back and raises jobs.QueueUnavailable.
     """
     from tipro.sync.jobs import run_sync
 
     mode = mode or (MODE_FULL if full else MODE_INCREMENTAL)
+    try:
+        run, created = _claim_run(company_id, mode, trigger, enqueue_job and jobs.has_queue())
+    except jobs.QueueUnavailable:
+        db.session.rollback()
+        raise
+    if created and enqueue_job and not jobs.has_queue():
+        run_id = run.id
+        run_sync(company_id, run_id)
+        run = db.session.get(SyncRun, run_id)
+    return run, created
+
+
+def _claim_run(company_id: int, mode: str, trigger: str, enqueue: bool) -> tuple[SyncRun, bool]:
+    from tipro.sync.jobs import run_sync
+
     lock_company(company_id)
     run = active_run(company_id)
-    if run is not None and _is_stale(run):
-        run.status = SYNC_FAILED
-        run.finished_at = clock.now()
-        run.error_message = "Synkroniseringen ble avbrutt (arbeideren stoppet)."
+    if run is not None and is_dead(run):
+        give_up(run)
         run = None
     if run is not None:
         if run.status == SYNC_QUEUED and _rank(mode) > _rank(run.mode):
@@ -120,13 +136,10 @@ def request_sync(
         return run, False
     run = SyncRun(company_id=company_id, mode=mode, trigger=trigger, status=SYNC_QUEUED)
     db.session.add(run)
+    db.session.flush()
+    if enqueue:
+        jobs.enqueue(run_sync, company_id, run.id, job_id=job_id(run), timeout=JOB_TIMEOUT)
     db.session.commit()
-    if enqueue_job:
-        run_id = run.id
-        jobs.run_or_enqueue(
-            run_sync, company_id, run_id, job_id=job_id(run), queue="default", timeout=JOB_TIMEOUT
-        )
-        run = db.session.get(SyncRun, run_id)
     return run, True
 
 
@@ -139,13 +152,24 @@ def aware(value: datetime) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
-def _is_stale(run: SyncRun) -> bool:
+def is_dead(run: SyncRun) -> bool:
+    """Whether a queued or running run can no longer finish (its job or worker is gone)."""
     age = clock.now() - aware(run.started_at or run.queued_at)
-    if _job_alive(run):
-        return age > timedelta(seconds=JOB_TIMEOUT) + STALE_AFTER
-    # No job behind it (crashed worker, flushed Redis, or an inline run): give up later,
-    # never at once — the trigger that created it may still be about to enqueue its job.
-    return age > INLINE_STALE_AFTER
+    if not jobs.has_queue():
+        return age > INLINE_STALE_AFTER
+    alive = jobs.is_alive(job_id(run))
+    if alive is None:
+        # No job and no lease: queued for its trigger to run here, or lost with Redis.
+        return run.status == SYNC_RUNNING or age > UNCLAIMED_AFTER
+    return not alive
+
+
+def give_up(run: SyncRun) -> None:
+    """Mark a dead run failed, so the next trigger starts a new one."""
+    run.status = SYNC_FAILED
+    run.finished_at = clock.now()
+    run.current_step = None
+    run.error_message = DEAD_MESSAGE
 
 
 def record_webhook(company_id: int, data_type: str, tripletex_id: int, event: str) -> None:
@@ -177,7 +201,8 @@ def run_inline(company_id: int, *, full: bool = False, trigger: str = "cli") -> 
         if not created and jobs.has_queue():
             return run  # someone else's run is on its way
         run_id = run.id
-        run_sync(company_id, run_id)
+        with jobs.lease(job_id(run)):
+            run_sync(company_id, run_id)
         return db.session.get(SyncRun, run_id)
 
 
@@ -213,6 +238,16 @@ def last_steps() -> list[tuple[str, SyncStep | None]]:
         )
         out.append((data_type, step))
     return out
+
+
+def worker_state() -> str | None:
+    """For the sync page: "ok", "none" (no worker beats), "queue_down", or None (no queue)."""
+    if not jobs.has_queue():
+        return None  # syncs run in the process that asks for them
+    alive = jobs.workers_alive()
+    if alive is None:
+        return "queue_down"
+    return "ok" if alive else "none"
 
 
 def run_is_active(run: SyncRun | None) -> bool:

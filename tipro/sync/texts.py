@@ -34,6 +34,8 @@ RUN_STATUS = {
     "failed": _l("Feilet"),
 }
 
+QUEUE_DOWN = _l("Køen svarer ikke — prøv igjen om litt.")
+
 RUN_MODES = {
     "full": _l("Full"),
     "incremental": _l("Endringer"),

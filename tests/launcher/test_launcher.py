@@ -63,6 +63,13 @@ def _log_in(base: str, email: str, password: str) -> requests.Session:
     return session
 
 
+def _clean_env(tmp_path) -> dict[str, str]:
+    """This environment without TiPro settings, with its own instance folder under tmp_path."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TIPRO_")}
+    env.update(TIPRO_INSTANCE_PATH=str(tmp_path / "instance"), PYTHONUNBUFFERED="1")
+    return env
+
+
 def _stop_and_check_nothing_survives(process: subprocess.Popen) -> str:
     process.send_signal(signal.SIGINT)
     children = _descendants(process.pid)
@@ -83,11 +90,15 @@ def _stop_and_check_nothing_survives(process: subprocess.Popen) -> str:
 
 
 @pytest.mark.slow
-def test_readme_first_command_starts_the_demo_and_stops_cleanly(tmp_path):
+# Pinned to a Wednesday, and once on the real clock: the seed rule must hold on any weekday
+# (tests/launcher/test_demo_seed.py checks each one), including the Monday this once failed on.
+@pytest.mark.parametrize("demo_today", ["2026-11-18", None], ids=["pinned-wednesday", "today"])
+def test_readme_first_command_starts_the_demo_and_stops_cleanly(tmp_path, demo_today):
     """`bash scripts/start.sh` exactly as the README says: demo logins work, Ctrl-C stops all."""
     port, sandbox_port = _free_port(), _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TIPRO_")}
-    env.update(TIPRO_INSTANCE_PATH=str(tmp_path / "instance"), PYTHONUNBUFFERED="1")
+    env = _clean_env(tmp_path)
+    if demo_today:
+        env["TIPRO_DEMO_TODAY"] = demo_today
     process = subprocess.Popen(
         [
             "bash",
@@ -122,9 +133,13 @@ def test_readme_first_command_starts_the_demo_and_stops_cleanly(tmp_path):
                 start = session.get(f"{base}/", timeout=10)
                 assert start.status_code == 200, role
                 if role == "employee":
-                    # Synced projects and the demo's sample hours are there.
+                    # Synced projects and the demo's sample hours are there, this week and last.
                     week = session.get(f"{base}/uke", timeout=10).text
                     assert "Demo" in week and "Fjellheim Bygg AS" in week
+                    if demo_today:
+                        assert "Uke 47" in week
+                        last = session.get(f"{base}/uke?uke=2026-W46", timeout=10).text
+                        assert last.count("Demo") >= 5  # last week complete
     finally:
         _stop_and_check_nothing_survives(process)
 
@@ -133,8 +148,7 @@ def test_readme_first_command_starts_the_demo_and_stops_cleanly(tmp_path):
 def test_embedded_start_login_and_clean_stop(tmp_path):
     """`tipro run`: the embedded default on its own, with a generated first admin."""
     port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TIPRO_")}
-    env.update(TIPRO_INSTANCE_PATH=str(tmp_path / "instance"), PYTHONUNBUFFERED="1")
+    env = _clean_env(tmp_path)
     launcher = subprocess.Popen(
         [sys.executable, "-m", "tipro", "run", "--port", str(port)],
         cwd=tmp_path,
@@ -186,8 +200,7 @@ def test_embedded_start_login_and_clean_stop(tmp_path):
 def test_sigint_stops_a_launcher_started_in_the_background(tmp_path):
     """A shell's background job (`tipro demo &`) inherits SIGINT ignored; it must still stop."""
     port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TIPRO_")}
-    env.update(TIPRO_INSTANCE_PATH=str(tmp_path / "instance"), PYTHONUNBUFFERED="1")
+    env = _clean_env(tmp_path)
     launcher = subprocess.Popen(
         [sys.executable, "-m", "tipro", "run", "--port", str(port), "--no-worker"],
         cwd=tmp_path,
@@ -212,8 +225,7 @@ def test_sigint_stops_a_launcher_started_in_the_background(tmp_path):
 
 
 def test_demo_says_in_norwegian_when_the_sandbox_port_is_taken(tmp_path):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TIPRO_")}
-    env.update(TIPRO_INSTANCE_PATH=str(tmp_path / "instance"))
+    env = _clean_env(tmp_path)
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
         busy.listen()

@@ -9,14 +9,14 @@ import pytest
 from openpyxl import Workbook
 from sqlalchemy import func, select
 
+from tipro import clock
 from tipro.cli import cli
 from tipro.entries.importer import import_file
 from tipro.models import AbsenceType, CustomField, CustomFieldValue, EntryAbsence, TimeEntry
-from tipro.ui import today_in_oslo
 
 
 def monday():
-    today = today_in_oslo()
+    today = clock.today()
     return today - timedelta(days=today.weekday() + 14)
 
 

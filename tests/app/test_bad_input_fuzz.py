@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
-from tests.entries.conftest import build_world
+from tests.factories import DAY, NOON, hours_world
 from tipro.models import AbsenceType, CustomField, SupplementType, TimeEntry
 
 # Markup that must never come back raw in an HTML page.
@@ -47,10 +47,8 @@ FIELDS = [
 class Fuzz:
     """One company with master data and one object of each kind a route names by id."""
 
-    def __init__(self, db, make_company, make_user):
-        from tipro.ui import today_in_oslo
-
-        self.world = w = build_world(db.session, make_company, make_user, today_in_oslo())
+    def __init__(self, db, day):
+        self.world = w = hours_world(day)
         cid = w.company.id
         self.supplement = SupplementType(company_id=cid, name="Overtid 50 %", unit="hours")
         self.absence = AbsenceType(
@@ -132,8 +130,9 @@ class Fuzz:
 
 
 @pytest.fixture
-def fuzz(db, make_company, make_user):
-    return Fuzz(db, make_company, make_user)
+def fuzz(db, frozen_clock):
+    frozen_clock(NOON)
+    return Fuzz(db, DAY)
 
 
 def _cases(rule):

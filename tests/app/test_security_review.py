@@ -13,7 +13,7 @@ import pytest
 from cryptography.fernet import Fernet
 from sqlalchemy import func, select
 
-from tests.entries.conftest import build_world
+from tests.factories import NOON, hours_world
 from tipro.extensions import csrf
 from tipro.extensions import db as _db
 from tipro.models import (
@@ -75,12 +75,10 @@ def test_every_company_table_is_company_scoped():
 
 
 @pytest.fixture
-def two_worlds(db, make_company, make_user):
+def two_worlds(db, frozen_clock):
     """Company A (the tests' own) and company B with one of everything A could point at."""
-    from tipro.ui import today_in_oslo
-
-    a = build_world(db.session, make_company, make_user, today_in_oslo())
-    b = build_world(db.session, make_company, make_user, today_in_oslo())
+    today = frozen_clock(NOON).date()
+    a, b = hours_world(today), hours_world(today)
     cid = b.company.id
     b_extra = {
         "supplement": SupplementType(company_id=cid, name="B-tillegg"),
@@ -239,6 +237,7 @@ MIN_ROLE = {
     "entries.new": EMPLOYEE,
     "entries.project_options": EMPLOYEE,
     "entries.week": EMPLOYEE,
+    "entries.week_list": EMPLOYEE,
     "entries.week_cell": EMPLOYEE,
     "entries.copy_week": EMPLOYEE,
     "entries.submit_week": EMPLOYEE,
@@ -301,10 +300,8 @@ def test_every_route_enforces_its_role(app, client, make_company, make_user, log
             assert response.status_code == 403, (url, method, role)
 
 
-def test_employee_cannot_reach_a_colleagues_entries(client, login, db, make_company, make_user):
-    from tipro.ui import today_in_oslo
-
-    w = build_world(db.session, make_company, make_user, today_in_oslo())
+def test_employee_cannot_reach_a_colleagues_entries(client, login, db, frozen_clock):
+    w = hours_world(frozen_clock(NOON).date())
     theirs = TimeEntry(
         company_id=w.company.id,
         uuid="00000000-0000-4000-8000-00000000c0c0",

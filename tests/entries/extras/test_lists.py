@@ -7,11 +7,11 @@ from contextlib import contextmanager
 import pytest
 from sqlalchemy import event
 
-from tests.extras.test_entry_extras import field, supplement
-from tipro.entries import extras
+from tests.entries.extras.test_entry_extras import field, supplement
+from tipro import clock
+from tipro.entries.extras import display
 from tipro.entries.services import EntryInput, save_entry
 from tipro.models import AbsenceType
-from tipro.ui import today_in_oslo
 
 
 @contextmanager
@@ -36,7 +36,7 @@ def _add_entries(world, machine, overtime, n: int, start: int) -> None:
         save_entry(
             world.user,
             EntryInput(
-                date=today_in_oslo(),
+                date=clock.today(),
                 project_id=world.project.id if i % 2 else None,
                 activity_id=world.work.id,
                 hours="1",
@@ -76,7 +76,7 @@ def test_batch_description_matches_single_and_keeps_order(db, world):
     work = save_entry(
         world.user,
         EntryInput(
-            date=today_in_oslo(),
+            date=clock.today(),
             project_id=world.project.id,
             activity_id=world.work.id,
             hours="2",
@@ -86,15 +86,15 @@ def test_batch_description_matches_single_and_keeps_order(db, world):
     away = save_entry(
         world.user,
         EntryInput(
-            date=today_in_oslo(),
+            date=clock.today(),
             activity_id=world.holiday.id,
             hours="3",
             kind="absence",
             extras={"x_absence_type": str(holiday.id)},
         ),
     )
-    batch = extras.describe_extras_for([work, away])
+    batch = display.describe_extras_for([work, away])
     assert batch[work.id] == [("Overtid 50 %", "1,5 t"), ("Kran", "Ja"), ("Maskin", "Lift")]
     assert batch[away.id] == [("Fravær", "Ferie")]
-    assert extras.describe_extras(work) == batch[work.id]
-    assert extras.describe_extras_for([]) == {}
+    assert display.describe_extras(work) == batch[work.id]
+    assert display.describe_extras_for([]) == {}

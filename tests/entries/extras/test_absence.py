@@ -8,10 +8,10 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from tipro.entries import extras
+from tipro import clock
+from tipro.entries.extras import display
 from tipro.entries.services import EntryInput, EntryValidationError, save_entry
 from tipro.models import AbsenceType, EntryAbsence, TimeEntry
-from tipro.ui import today_in_oslo
 
 
 @pytest.fixture
@@ -25,7 +25,7 @@ def holiday_type(db, world):
 
 
 def last_monday():
-    today = today_in_oslo()
+    today = clock.today()
     return today - timedelta(days=today.weekday() + 7)
 
 
@@ -49,7 +49,7 @@ def test_register_absence_over_a_week_skips_weekend_and_never_duplicates(
     assert all(e.project_id is None and e.hours == Decimal("7.50") for e in entries)
     links = list(db.session.scalars(select(EntryAbsence)))
     assert {link.absence_type_id for link in links} == {holiday_type.id} and len(links) == 5
-    assert extras.describe_extras(entries[0]) == [("Fravær", "Ferie")]
+    assert display.describe_extras(entries[0]) == [("Fravær", "Ferie")]
     # Sending the same registration again updates the same days.
     assert client.post("/fravaer", data={**data, "hours": "4"}).status_code == 303
     assert db.session.scalar(select(func.count(TimeEntry.id))) == 5
@@ -128,7 +128,7 @@ def test_absence_rules_in_the_service(db, world, holiday_type):
             **base, activity_id=world.holiday.id, extras={"x_absence_type": str(holiday_type.id)}
         ),
     )
-    assert extras.stored_form_values(entry) == {
+    assert display.stored_form_values(entry) == {
         "kind": "absence",
         "x_absence_type": str(holiday_type.id),
     }

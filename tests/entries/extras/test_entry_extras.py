@@ -8,7 +8,8 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from tipro.entries import extras
+from tipro import clock
+from tipro.entries.extras import display
 from tipro.entries.services import EntryInput, EntryValidationError, save_entry, submit_week
 from tipro.models import (
     AuditEvent,
@@ -18,11 +19,10 @@ from tipro.models import (
     SupplementType,
     TimeEntry,
 )
-from tipro.ui import today_in_oslo
 
 
 def a_weekday():
-    today = today_in_oslo()
+    today = clock.today()
     return today - timedelta(days=today.weekday() + 7)  # Monday last week
 
 
@@ -148,11 +148,11 @@ def test_custom_values_stored_canonical_and_described(db, world):
         )
     }
     assert stored == {"antall": "12.5", "maskin": "Lift", "overnatting": "ja"}
-    described = dict(extras.describe_extras(entry))
+    described = dict(display.describe_extras(entry))
     assert described == {"Antall": "12,5", "Maskin": "Lift", "Overnatting": "Ja"}
     entry.comment = "Montering"
     assert (
-        extras.transfer_comment(entry)
+        display.transfer_comment(entry)
         == "Montering · Antall: 12.5 · Maskin: Lift · Overnatting: ja"
     )
 
@@ -244,7 +244,7 @@ def test_materials_need_own_product_and_get_an_amount(db, world, make_world):
     row = db.session.scalar(select(EntrySupplement).where(EntrySupplement.entry_id == entry.id))
     assert row.quantity == Decimal("4.00") and row.amount == Decimal("50.00")
     assert row.product_id == world.product.id
-    assert ("Materiell", "4 stk Skruer") in extras.describe_extras(entry)
+    assert ("Materiell", "4 stk Skruer") in display.describe_extras(entry)
 
 
 def test_nok_supplement_amount_and_hours_supplement_within_entry(db, world):

@@ -95,3 +95,37 @@ def test_help_lists_commands(runner):
     result = runner.invoke(cli, ["--help"])
     for command in ("run", "worker", "db", "company", "user"):
         assert f"  {command}" in result.output
+
+
+def test_with_company_runs_the_command_in_that_companys_scope(runner, db, make_company):
+    import click
+    from flask.cli import with_appcontext
+
+    from tipro.cli import with_company
+    from tipro.tenancy import current_company_id
+
+    company = make_company("Scope Test AS")
+    seen = {}
+
+    @click.command("probe")
+    @click.option("--flag", default="x")
+    @with_appcontext
+    @with_company
+    def probe(company, flag):
+        seen.update(company=company.id, scope=current_company_id(), flag=flag)
+
+    result = runner.invoke(probe, ["--company", "scope test as", "--flag", "y"])
+    assert result.exit_code == 0, result.output
+    assert seen == {"company": company.id, "scope": company.id, "flag": "y"}
+    assert current_company_id() is None  # left again afterwards
+    result = runner.invoke(probe, ["--company", "Finnes Ikke"])
+    assert result.exit_code == 1 and "Fant ikke firmaet" in result.output
+
+
+def test_email_is_unique_across_companies_even_inside_a_scope(runner, db, make_user):
+    other = make_user(email="opptatt@annet.no")
+    invoke(runner, "company", "create", "Ny Bygg AS")
+    result = runner.invoke(
+        cli, ["user", "create", "--company", "Ny Bygg AS", "--email", other.email]
+    )
+    assert result.exit_code == 1 and "allerede i bruk" in result.output

@@ -1,0 +1,132 @@
+"""The stamp clock: one running timer per user in the database; stopping it makes one entry."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import ROUND_HALF_UP, Decimal
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from tipro import clock
+from tipro.auth.services import record_audit
+from tipro.entries import rules, services
+from tipro.entries.inputs import EntryInput, EntryValidationError, refused
+from tipro.entries.parsing import derived_uuid
+from tipro.errors import UserError
+from tipro.extensions import db
+from tipro.models import TimeEntry, Timer, User, utcnow
+
+# A stopped timer is rounded to the nearest quarter hour (the unit Norwegian timesheets and
+# payroll commonly use), and never below one quarter: a started clock means work was done.
+TIMER_STEP = Decimal("0.25")
+
+
+def running_timer(user: User) -> Timer | None:
+    return db.session.scalar(select(Timer).where(Timer.user_id == user.id))
+
+
+def start_timer(actor: User, project_id, activity_id, comment: str = "") -> Timer:
+    """Start the user's stamp clock on a project/activity allowed today."""
+    try:
+        services.lock_user(actor, actor.id)
+        if running_timer(actor) is not None:
+            raise refused(_("Klokka går allerede."))
+        today = clock.today()
+        if rules.week_is_locked(actor.id, today):
+            # Stopping would be refused, and the clock would run on with nowhere to go.
+            raise refused(_("Denne uka er sendt inn, så klokka kan ikke startes."))
+        errors: dict[str, str] = {}
+        clean = rules.Clean(date=today, kind="work")
+        rules.check_project_activity(
+            EntryInput(date=today, project_id=project_id, activity_id=activity_id),
+            clean,
+            actor,
+            errors,
+        )
+        text = (comment or "").strip()
+        message = rules.comment_error(text)
+        if message:
+            errors["comment"] = message
+        if errors:
+            raise EntryValidationError(errors)
+    except UserError:
+        db.session.rollback()
+        raise
+    timer = Timer(
+        company_id=actor.company_id,
+        user_id=actor.id,
+        project_id=clean.project.id if clean.project else None,
+        activity_id=clean.activity.id if clean.activity else None,
+        started_at=utcnow(),
+        comment=text,
+    )
+    db.session.add(timer)
+    record_audit(
+        actor.company_id,
+        actor,
+        "timer",
+        actor.id,
+        "start",
+        {"project_id": [None, str(timer.project_id)], "activity_id": [None, str(activity_id)]},
+    )
+    db.session.commit()
+    return timer
+
+
+def timer_hours(started_at: datetime, stopped_at: datetime) -> Decimal:
+    """Elapsed time rounded to the nearest quarter hour, at least 0.25 h."""
+    seconds = Decimal(int((stopped_at - started_at).total_seconds()))
+    quarters = (seconds / Decimal(900)).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+    return max(TIMER_STEP, quarters * TIMER_STEP)
+
+
+def stop_timer(actor: User, *, now: datetime | None = None) -> TimeEntry:
+    """Stop the clock: one entry on the day it started (Oslo), hours to the nearest quarter."""
+    try:
+        services.lock_user(actor, actor.id)
+        timer = running_timer(actor)
+        if timer is None:
+            raise refused(_("Ingen klokke går."))
+        started = timer.started_at
+        if started.tzinfo is None:
+            started = started.replace(tzinfo=UTC)
+        hours = timer_hours(started, now or clock.now())
+        if hours > rules.MAX_HOURS:
+            raise refused(_("Klokka har gått i over 24 timer. Forkast den og før timene manuelt."))
+        entry = services.stage_entry(
+            actor,
+            EntryInput(
+                date=clock.oslo_date(started),
+                project_id=timer.project_id,
+                activity_id=timer.activity_id,
+                hours=hours,
+                comment=timer.comment,
+            ),
+            entry_uuid=derived_uuid("timer", actor.id, started.isoformat()),
+            source="timer",
+        )
+    except UserError:
+        db.session.rollback()
+        raise
+    db.session.delete(timer)
+    record_audit(actor.company_id, actor, "timer", actor.id, "stop", {"hours": [None, str(hours)]})
+    db.session.commit()
+    return entry
+
+
+def discard_timer(actor: User) -> None:
+    """Throw the running clock away without registering anything."""
+    timer = running_timer(actor)
+    if timer is None:
+        raise refused(_("Ingen klokke går."))
+    record_audit(
+        actor.company_id,
+        actor,
+        "timer",
+        actor.id,
+        "discard",
+        {"started_at": [timer.started_at.isoformat(), None]},
+    )
+    db.session.delete(timer)
+    db.session.commit()

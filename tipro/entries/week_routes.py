@@ -1,0 +1,174 @@
+"""The week page: the grid of days × lines, editing one cell, copying and submitting the week."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from flask_login import current_user
+
+from tipro import clock, htmx
+from tipro.entries import bp, queries, services
+from tipro.entries.forms import error_status, plain_hours, values_from_entry
+from tipro.entries.inputs import EntryInput, errors_of
+from tipro.entries.parsing import iso_week, parse_iso_week
+from tipro.errors import UserError
+from tipro.models import User
+from tipro.security import parse_id
+
+# Sent after a cell changed; the entry list under the grid listens (hx-trigger … from:body).
+ENTRIES_CHANGED = "entries-changed"
+
+
+def _week_user() -> User:
+    text = request.values.get("bruker", "")
+    if not text:
+        return current_user
+    user = queries.visible_user(current_user, parse_id(text))
+    if user is None:
+        abort(404)
+    return user
+
+
+def _monday(text: str | None) -> date:
+    return parse_iso_week(text, clock.today())
+
+
+def _week_context(user: User, monday: date) -> dict:
+    week = queries.visible_week(current_user, user, monday)
+    own = user.id == current_user.id
+    return {
+        "week": week,
+        "editable": own and not week.locked,
+        "own": own,
+        "prev_iso": iso_week(week.monday - timedelta(days=7)),
+        "next_iso": iso_week(week.monday + timedelta(days=7)),
+        "users": queries.users_to_choose(current_user),
+    }
+
+
+@bp.get("/uke")
+def week():
+    context = _week_context(_week_user(), _monday(request.args.get("uke")))
+    template = "entries/_week_grid.html" if htmx.wants_fragment() else "entries/week.html"
+    return render_template(template, **context)
+
+
+@bp.get("/uke/liste")
+def week_list():
+    """Fragment: the week's entries under the grid (refetched when a cell changed)."""
+    context = _week_context(_week_user(), _monday(request.args.get("uke")))
+    return render_template("entries/_week_list.html", **context)
+
+
+def _cell_target(monday: date):
+    """The week line and day a cell request names, from the query or the form."""
+    line_key = request.values.get("linje", "")
+    try:
+        day_index = int(request.values.get("dag", ""))
+        kind, project_id, activity_id = line_key.split("-")
+        project_id, activity_id = int(project_id) or None, int(activity_id) or None
+    except ValueError:
+        abort(404)
+    if not 0 <= day_index <= 6 or kind != "work":
+        abort(404)
+    week = queries.week(current_user, monday)
+    line = next((ln for ln in week.lines if ln.key == line_key), None)
+    cell = line.cells[day_index] if line else []
+    return week, line_key, day_index, project_id, activity_id, cell
+
+
+def _save_cell(day: date, project_id, activity_id, cell: list, text: str) -> None:
+    """Set one cell's hours: empty or 0 deletes; one entry per cell can be changed here."""
+    if len(cell) > 1:
+        raise UserError(_("Flere registreringer denne dagen – endre dem hver for seg."))
+    if text in ("", "0", "0,0", "0.0", "0,00", "0.00"):
+        if cell:
+            services.delete_entry(current_user, cell[0].uuid)
+        return
+    base = values_from_entry(cell[0]) if cell else {}
+    services.save_entry(
+        current_user,
+        EntryInput(
+            date=day,
+            project_id=project_id,
+            activity_id=activity_id,
+            hours=text,
+            comment=base.get("comment", ""),
+        ),
+        entry_uuid=cell[0].uuid if cell else None,
+    )
+
+
+@bp.route("/uke/celle", methods=["GET", "POST"])
+def week_cell():
+    """Edit one day of one line: GET the small form, POST the hours (empty or 0 deletes)."""
+    monday = _monday(request.values.get("uke"))
+    week, line_key, day_index, project_id, activity_id, cell = _cell_target(monday)
+    day = monday + timedelta(days=day_index)
+    context = {
+        "week": week,
+        "line_key": line_key,
+        "day_index": day_index,
+        "day": day,
+        "cell": cell,
+        "value": plain_hours(queries.total(cell)) if cell else "",
+        "error": None,
+    }
+    fragment = htmx.wants_fragment()
+    template = "entries/_week_cell_form.html" if fragment else "entries/week_cell.html"
+    if request.method == "GET":
+        return render_template(template, **context)
+    text = (request.form.get("hours") or "").strip()
+    try:
+        _save_cell(day, project_id, activity_id, cell, text)
+    except UserError as error:
+        context.update(value=text, error=errors_of(error))
+        response = render_template(template, **context), error_status(error)
+        if fragment:
+            # The form targets the grid; an error goes back into the cell instead.
+            return htmx.retarget(response, f"#cell-{line_key}-{day_index}")
+        return response
+    if fragment:
+        grid = render_template("entries/_week_grid.html", **_week_context(current_user, monday))
+        return htmx.changed(grid, ENTRIES_CHANGED)
+    return redirect(url_for("entries.week", uke=week.iso))
+
+
+@bp.post("/uke/kopier")
+def copy_week():
+    monday = _monday(request.form.get("uke"))
+    copied, skipped = services.copy_previous_week(current_user, monday)
+    if copied:
+        flash(
+            ngettext(
+                "Kopierte %(num)d registrering fra forrige uke.",
+                "Kopierte %(num)d registreringer fra forrige uke.",
+                copied,
+            )
+        )
+    if skipped:
+        flash(
+            ngettext(
+                "%(num)d registrering ble ikke kopiert (finnes fra før eller er ikke tillatt).",
+                "%(num)d registreringer ble ikke kopiert (finnes fra før eller er ikke tillatt).",
+                skipped,
+            )
+        )
+    if not copied and not skipped:
+        flash(_("Forrige uke har ingen timer å kopiere."))
+    return redirect(url_for("entries.week", uke=iso_week(monday)), 303)
+
+
+@bp.post("/uke/send-inn")
+def submit_week():
+    monday = _monday(request.form.get("uke"))
+    try:
+        services.submit_week(current_user, monday)
+    except UserError as error:
+        flash(error.message)
+    else:
+        flash(_("Uke %(n)d er sendt inn.", n=monday.isocalendar()[1]))
+    return redirect(url_for("entries.week", uke=iso_week(monday)), 303)
