@@ -177,6 +177,26 @@ def gunicorn_server(instance: Path, admin_url: str, redis_url: str) -> Iterator[
         admin.dispose()
 
 
+@contextmanager
+def race_target(kind: str, instance: Path, redis_url: str) -> Iterator[RaceTarget]:
+    """The server for a parametrised race fixture: "sqlite" (embedded) or "postgresql".
+
+    Skips the test when PostgreSQL does not answer.
+    """
+    import pytest
+
+    from tests.conftest import PG_ADMIN_URL, _postgres_available
+
+    if kind == "sqlite":
+        server = embedded_server(instance)
+    else:
+        if not _postgres_available():
+            pytest.skip("PostgreSQL does not answer on 127.0.0.1:5432 (it does on CI machines)")
+        server = gunicorn_server(instance, PG_ADMIN_URL, redis_url)
+    with server as running:
+        yield running
+
+
 class Browser:
     """One logged-in person over HTTP, sending what a browser with htmx sends."""
 

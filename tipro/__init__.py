@@ -36,8 +36,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     _init_extensions(app)
     _register_blueprints(app)
 
-    from tipro import errors, i18n, security, ui
+    from tipro import assets, errors, i18n, security, ui
 
+    assets.init_app(app)  # first: its compression runs after every other after-request hook
     security.init_app(app)
     errors.init_app(app)
     i18n.init_app(app)
@@ -67,13 +68,9 @@ def _init_extensions(app: Flask) -> None:
     login_manager.session_protection = "basic"
     install()
 
-    @login_manager.user_loader
-    def load_user(user_id: str):
-        from tipro.models import User
+    from tipro.auth.services import load_user
 
-        if not user_id.isdigit():
-            return None
-        return db.session.get(User, int(user_id))
+    login_manager.user_loader(load_user)
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -40,16 +40,19 @@ def with_company(command: Callable) -> Callable:
 
     @functools.wraps(command)
     def scoped(*args, company_name: str, **kwargs):
+        from tipro import writes
         from tipro.auth.services import find_company
         from tipro.errors import UserError
         from tipro.tenancy import company_scope
 
-        try:
-            company = find_company(company_name)
-        except UserError as error:
-            _fail(error.message)
-        with company_scope(company.id):
-            return command(*args, company=company, **kwargs)
+        # A command may write: on SQLite its transactions begin IMMEDIATE (tipro.writes).
+        with writes.write_intent():
+            try:
+                company = find_company(company_name)
+            except UserError as error:
+                _fail(error.message)
+            with company_scope(company.id):
+                return command(*args, company=company, **kwargs)
 
     return click.option("--company", "company_name", required=True, help="Firmanavn.")(scoped)
 

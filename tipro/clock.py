@@ -33,11 +33,14 @@ def today() -> date:
     return now_in_oslo().date()
 
 
+def aware(instant: datetime) -> datetime:
+    """An instant with its zone: a naive one (SQLite returns stored ones so) is UTC."""
+    return instant if instant.tzinfo is not None else instant.replace(tzinfo=UTC)
+
+
 def oslo_date(instant: datetime) -> date:
     """The Oslo calendar day of an instant (naive instants are taken as UTC)."""
-    if instant.tzinfo is None:
-        instant = instant.replace(tzinfo=UTC)
-    return instant.astimezone(OSLO).date()
+    return aware(instant).astimezone(OSLO).date()
 
 
 def monday_of(day: date) -> date:

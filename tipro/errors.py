@@ -37,6 +37,10 @@ def _page(status: int, title: str, message: str):
     return htmx.retarget((fragment, status), MESSAGE_REGION)
 
 
+# For blueprints that answer their own refusals the same way (tipro.entries' BadInput).
+error_page = _page
+
+
 def init_app(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(error):

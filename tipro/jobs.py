@@ -32,6 +32,7 @@ from rq.exceptions import DuplicateJobError, NoSuchJobError
 from rq.job import Job, JobStatus
 from rq.utils import utcparse
 
+from tipro import writes
 from tipro.tenancy import company_scope
 
 log = logging.getLogger(__name__)
@@ -293,7 +294,7 @@ def company_job(func: Callable) -> Callable:
 
     @functools.wraps(func)
     def job(company_id: int, *args, **kwargs):
-        with company_scope(company_id):
+        with company_scope(company_id), writes.write_intent():
             return func(company_id, *args, **kwargs)
 
     return job
@@ -329,7 +330,9 @@ class AppWorker(Worker):
             # A forked work-horse must not reuse the parent's pooled connections.
             db.engine.dispose(close=False)
             try:
-                return super().perform_job(job, queue, *args, **kwargs)
+                # A job may write: on SQLite its transactions begin IMMEDIATE (tipro.writes).
+                with writes.write_intent():
+                    return super().perform_job(job, queue, *args, **kwargs)
             finally:
                 db.session.remove()
 

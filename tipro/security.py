@@ -5,12 +5,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from functools import wraps
-from urllib.parse import urlsplit
+from urllib.parse import unquote_to_bytes, urlsplit
 
 from flask import Flask, abort, current_app, redirect, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from tipro import htmx
+from tipro.errors import error_page
 from tipro.tenancy import enter_company, leave_company
 from tipro.tripletex.redact import redact as redact_tokens
 
@@ -71,6 +73,8 @@ def safe_next_url(target: str | None) -> str | None:
     if not target:
         return None
     target = target.strip().replace("\\", "/")
+    if not target.isprintable():
+        return None  # a line break or NUL would end up in the Location header
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
         return None
@@ -98,6 +102,40 @@ def install_log_redaction() -> None:
         logger = logging.getLogger(name)
         if not any(isinstance(f, RedactTokens) for f in logger.filters):
             logger.addFilter(RedactTokens())
+
+
+def _is_utf8_form_encoded(raw: bytes) -> bool:
+    """True when every name and value of `a=b&c=d` (percent-decoded) is valid UTF-8."""
+    for part in raw.replace(b";", b"&").split(b"&"):
+        try:
+            unquote_to_bytes(part.replace(b"+", b" ")).decode("utf-8")
+        except UnicodeDecodeError:
+            return False
+    return True
+
+
+def _has_valid_text() -> bool:
+    """Query string and form data are UTF-8 (Werkzeug would keep a bad `%FF` as literal text)."""
+    if not _is_utf8_form_encoded(request.query_string):
+        return False
+    if request.mimetype == "application/x-www-form-urlencoded":
+        # Cached: the form is parsed from the same bytes afterwards.
+        return _is_utf8_form_encoded(request.get_data(cache=True, parse_form_data=False))
+    if request.mimetype == "multipart/form-data":
+        # Werkzeug decodes multipart fields with replacement characters.
+        return not any("\ufffd" in value for value in request.form.values())
+    return True
+
+
+def _refuse_invalid_text():
+    """One check for every route: text that is not UTF-8 is refused, never stored."""
+    if _has_valid_text():
+        return None
+    return error_page(
+        400,
+        _("Ugyldige tegn"),
+        _("Det du sendte inneholdt tegn som ikke kan leses. Skriv teksten på nytt og send igjen."),
+    )
 
 
 def _require_login():
@@ -133,6 +171,8 @@ def _security_headers(response):
         # Any HTML URL may answer htmx with a fragment; the full page must say so too, or a
         # cache (the service worker) could hand the page out for the fragment or vice versa.
         response.vary.add("HX-Request")
+    if request.endpoint == "static":
+        return response  # tipro.assets sets the lifetime; no user is loaded for a file
     if current_user and getattr(current_user, "is_authenticated", False):
         # Pages with one person's hours must never be stored by shared caches.
         headers.setdefault("Cache-Control", "private, no-store")
@@ -141,6 +181,9 @@ def _security_headers(response):
 
 def init_app(app: Flask) -> None:
     install_log_redaction()
+    # First of all before-request functions: the raw bytes are read before anything (the CSRF
+    # check) parses the form from them.
+    app.before_request_funcs.setdefault(None, []).insert(0, _refuse_invalid_text)
     app.before_request(_require_login)
     app.teardown_request(_leave_company)
     app.after_request(_security_headers)

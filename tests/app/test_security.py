@@ -6,6 +6,24 @@ import pytest
 
 from tipro.security import CONTENT_SECURITY_POLICY
 
+# The whole policy, written out here on purpose: the test compares against this text, not
+# against the constant, so weakening the constant (`default-src *`, dropping a directive,
+# adding a source) fails it. Change both together, deliberately.
+EXPECTED_CSP = (
+    "default-src 'self'; "
+    "script-src 'self'; "
+    "style-src 'self'; "
+    "img-src 'self' data:; "
+    "font-src 'self'; "
+    "connect-src 'self'; "
+    "manifest-src 'self'; "
+    "worker-src 'self'; "
+    "object-src 'none'; "
+    "base-uri 'self'; "
+    "form-action 'self'; "
+    "frame-ancestors 'none'"
+)
+
 PUBLIC_ENDPOINTS = {
     "auth.login",
     "auth.set_language",
@@ -190,10 +208,8 @@ def test_own_company_object_is_reachable(client, make_company, make_user, login)
 
 def test_security_headers(client):
     response = client.get("/logg-inn")
-    csp = response.headers["Content-Security-Policy"]
-    assert csp == CONTENT_SECURITY_POLICY
-    assert "script-src 'self'" in csp and "unsafe-inline" not in csp and "unsafe-eval" not in csp
-    assert "style-src 'self'" in csp
+    assert CONTENT_SECURITY_POLICY == EXPECTED_CSP
+    assert response.headers["Content-Security-Policy"] == EXPECTED_CSP
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["X-Frame-Options"] == "DENY"
 
@@ -231,7 +247,7 @@ def test_admin_can_create_and_edit_user_in_own_company(client, make_user, login,
     assert bad.status_code == 422
     assert "Ugyldig e-postadresse" in bad.get_data(as_text=True)
     dup = client.post("/admin/brukere", data={"email": "ola@example.no", "role": "admin"})
-    assert dup.status_code == 422 and "allerede i bruk" in dup.get_data(as_text=True)
+    assert dup.status_code == 422 and "kan ikke brukes" in dup.get_data(as_text=True)
     # An admin cannot demote themself.
     self_demote = client.post(
         f"/admin/brukere/{admin.id}", data={"name": "A", "role": "employee", "is_enabled": "y"}
@@ -296,3 +312,83 @@ def test_oversized_request_gets_friendly_413(client, make_user, login):
     response = client.post("/sprak", data={"language": "nb", "next": "x" * (5 * 1024 * 1024)})
     assert response.status_code == 413
     assert "For mye data" in response.get_data(as_text=True)
+
+
+def test_every_kind_of_answer_carries_the_whole_csp(client, make_user, login):
+    """Pages, htmx fragments, redirects, errors and static files: the exact policy each time."""
+    login(make_user(role="admin"))
+    answers = {
+        "page": client.get("/"),
+        "fragment": client.get("/admin/synkronisering/status", headers={"HX-Request": "true"}),
+        "redirect": client.get("/logg-inn"),
+        "not found": client.get("/finnes-ikke"),
+        "static": client.get("/static/js/tipro.js"),
+    }
+    for kind, response in answers.items():
+        response.close()  # the static file's handle
+        assert response.headers.get("Content-Security-Policy") == EXPECTED_CSP, kind
+
+
+def test_csp_directives_one_by_one():
+    """The same policy read as directives: no wildcard, no unsafe source, objects off."""
+    directives = dict(
+        (part.split(" ", 1)[0], part.split(" ", 1)[1]) for part in EXPECTED_CSP.split("; ")
+    )
+    current = dict(
+        (part.split(" ", 1)[0], part.split(" ", 1)[1])
+        for part in CONTENT_SECURITY_POLICY.split("; ")
+    )
+    assert current == directives
+    assert current["default-src"] == "'self'" and current["object-src"] == "'none'"
+    assert not any("*" in v or "unsafe" in v for v in current.values())
+
+
+# Issue #14 item 12: text that is not UTF-8 is refused on every route, nothing stored.
+FORM = "application/x-www-form-urlencoded"
+UNREADABLE = "Det du sendte inneholdt tegn som ikke kan leses."
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"name=%FF%FE&email=ny%40bedrift.no&role=employee",  # percent-encoded bad bytes
+        b"name=Per\xff\xfe&email=ny%40bedrift.no&role=employee",  # raw bad bytes
+        b"name=Per&email=ny%40bedrift.no&role=employee&%C3=x",  # in a name, half a character
+    ],
+    ids=["percent", "raw", "field-name"],
+)
+def test_invalid_utf8_in_a_form_is_refused_and_nothing_stored(client, make_user, login, db, body):
+    from sqlalchemy import func, select
+
+    from tipro.models import User
+
+    login(make_user(role="admin"))
+    response = client.post("/admin/brukere", data=body, content_type=FORM)
+    assert response.status_code == 400
+    assert UNREADABLE in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert not db.session.scalar(select(func.count(User.id)).where(User.email == "ny@bedrift.no"))
+
+
+def test_invalid_utf8_in_a_query_or_multipart_form_is_refused(client, make_user, login):
+    login(make_user(role="admin"))
+    assert client.get("/uke?uke=%FF%FE").status_code == 400
+    htmx = client.get("/uke?uke=%FF", headers={"HX-Request": "true"})
+    assert htmx.status_code == 400 and UNREADABLE in htmx.get_data(as_text=True)
+    multipart = b'--b\r\nContent-Disposition: form-data; name="name"\r\n\r\n\xff\xfe\r\n--b--\r\n'
+    response = client.post(
+        "/admin/brukere", data=multipart, content_type="multipart/form-data; boundary=b"
+    )
+    assert response.status_code == 400
+
+
+def test_valid_utf8_and_a_typed_percent_sign_are_kept(client, make_user, login, db):
+    from sqlalchemy import select
+
+    from tipro.models import User
+
+    login(make_user(role="admin"))
+    body = b"name=%25FF+%C3%86r%C3%B8+%E2%9C%93&email=ny%40bedrift.no&role=employee"
+    assert client.post("/admin/brukere", data=body, content_type=FORM).status_code == 302
+    user = db.session.scalar(select(User).where(User.email == "ny@bedrift.no"))
+    assert user.name == "%FF Ærø ✓"

@@ -40,7 +40,7 @@ def test_login_start_page_and_language_switch(page: Page, base_url, seeded):
     page.get_by_role("button", name="English").click()
     expect(page.get_by_role("heading", name="Hello, Kari Nordmann")).to_be_visible()
     expect(page.locator("html")).to_have_attribute("lang", "en")
-    expect(page.get_by_role("button", name="Log out")).to_be_visible()
+    expect(page.get_by_role("button", name="Log out", exact=True)).to_be_visible()
 
     page.get_by_role("button", name="Norsk (bokmål)").click()
     expect(page.get_by_role("heading", name="Hei, Kari Nordmann")).to_be_visible()

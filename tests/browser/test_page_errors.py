@@ -27,7 +27,7 @@ def renew_session_in_another_tab(page: Page, base_url: str, email: str) -> None:
     """Log out and in again in a second tab: the first tab's forms now carry a stale token."""
     other = page.context.new_page()
     other.goto(base_url)
-    other.get_by_role("button", name="Logg ut").click()
+    other.get_by_role("button", name="Logg ut", exact=True).click()
     other.get_by_label("E-post").fill(email)
     other.get_by_label("Passord").fill(TEST_PASSWORD)
     other.get_by_role("button", name="Logg inn").click()

@@ -76,7 +76,7 @@ def test_errors_exit_non_zero_with_message(runner, db):
     result = runner.invoke(
         cli, ["user", "create", "--company", "Nord Bygg AS", "--email", "DUP@y.no"]
     )
-    assert result.exit_code == 1 and "allerede i bruk" in result.output
+    assert result.exit_code == 1 and "kan ikke brukes" in result.output
 
 
 def test_set_password(runner, db, make_user):
@@ -128,4 +128,4 @@ def test_email_is_unique_across_companies_even_inside_a_scope(runner, db, make_u
     result = runner.invoke(
         cli, ["user", "create", "--company", "Ny Bygg AS", "--email", other.email]
     )
-    assert result.exit_code == 1 and "allerede i bruk" in result.output
+    assert result.exit_code == 1 and "kan ikke brukes" in result.output

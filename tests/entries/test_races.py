@@ -14,8 +14,8 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from tests.conftest import PG_ADMIN_URL, TEST_PASSWORD, _postgres_available
-from tests.race import Browser, embedded_server, fire, gunicorn_server
+from tests.conftest import TEST_PASSWORD
+from tests.race import Browser, fire, race_target
 
 pytestmark = pytest.mark.slow
 
@@ -27,13 +27,7 @@ WEEK = "2026-W24"
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def target(request, tmp_path_factory, redis_url):
     instance = tmp_path_factory.mktemp(f"race-{request.param}")
-    if request.param == "sqlite":
-        server = embedded_server(instance)
-    else:
-        if not _postgres_available():
-            pytest.skip("PostgreSQL does not answer on 127.0.0.1:5432 (it does on CI machines)")
-        server = gunicorn_server(instance, PG_ADMIN_URL, redis_url)
-    with server as running:
+    with race_target(request.param, instance, redis_url) as running:
         yield running
 
 
@@ -160,3 +154,133 @@ def test_submitting_a_week_while_entries_arrive_leaves_none_open(target, scene):
     # Either an entry came in before the submission (and is submitted with the week) or it
     # was refused after it: never an open entry inside a submitted week.
     assert "open" not in states or "submitted" not in states, states
+
+
+# ---------------------------------------------------------------- double submits (item 4)
+
+
+def _count(scene, model, *where) -> int:
+    from tipro.extensions import db
+
+    with scene["app"].app_context():
+        found = db.session.scalar(select(func.count()).select_from(model).where(*where))
+        db.session.remove()
+        db.engine.dispose()
+        return found
+
+
+def _timers(scene) -> int:
+    from tipro.models import Timer
+
+    return _count(scene, Timer, Timer.user_id == scene["user"])
+
+
+def _entries(scene, *where) -> int:
+    from tipro.models import TimeEntry
+
+    return _count(scene, TimeEntry, TimeEntry.user_id == scene["user"], *where)
+
+
+def _clock(scene) -> dict:
+    return {"project_id": str(scene["project"]), "activity_id": str(scene["activity"])}
+
+
+def _codes(answers) -> list:
+    return [getattr(a, "status_code", a) for a in answers]
+
+
+def test_a_double_start_answers_like_one_start(target, scene):
+    phones = _phones(target, scene, 1) * 2  # one phone, the button pressed twice
+    answers = fire(2, lambda i: phones[i].post("/klokke/start", _clock(scene)))
+    assert _codes(answers) == [303, 303]
+    assert _timers(scene) == 1
+    # Both end on the start page, which says the clock is running.
+    page = phones[0].get("/")
+    assert page.status_code == 200 and "/klokke/stopp" in page.text
+
+
+@pytest.mark.parametrize("button,entries", [("stopp", 1), ("forkast", 0)])
+def test_a_double_stop_or_discard_ends_one_clock_politely(target, scene, button, entries):
+    from tipro.models import TimeEntry
+
+    phone = _phones(target, scene, 1)[0]
+    assert phone.post("/klokke/start", _clock(scene)).status_code == 303
+    answers = fire(2, lambda i: phone.post(f"/klokke/{button}", {}))
+    # The second finds no clock and says so on the start page; no second entry.
+    assert _codes(answers) == [303, 303]
+    assert _timers(scene) == 0
+    assert _entries(scene, TimeEntry.source == "timer") == entries
+    assert phone.get("/").status_code == 200
+
+
+@pytest.fixture
+def absence_type(scene):
+    """An active absence type on its own activity, in the scene's company."""
+    from tipro.extensions import db
+    from tipro.models import AbsenceType, Activity
+
+    with scene["app"].app_context():
+        activity = Activity(
+            company_id=scene["company"], tripletex_id=3, name="Ferie", is_general=True
+        )
+        db.session.add(activity)
+        db.session.flush()
+        kind = AbsenceType(company_id=scene["company"], name="Ferie", activity_id=activity.id)
+        db.session.add(kind)
+        db.session.commit()
+        ident = kind.id
+        db.session.remove()
+        db.engine.dispose()
+    return ident
+
+
+def test_the_same_absence_days_twice_are_stored_once(target, scene, absence_type):
+    phones = _phones(target, scene, 3)
+    form = {
+        "absence_type_id": str(absence_type),
+        "date": "2026-06-08",
+        "end_date": "2026-06-12",
+        "hours": "7,5",
+    }
+    answers = fire(3, lambda i: phones[i].post("/fravaer", form))
+    assert _codes(answers) == [303, 303, 303]
+    assert _entries(scene) == 5
+    assert _stored_hours(scene, date(2026, 6, 8)) == Decimal("7.5")
+
+
+def test_a_double_delete_deletes_once_without_an_error(target, scene):
+    from tipro.extensions import db
+    from tipro.models import TimeEntry
+
+    phone = _phones(target, scene, 1)[0]
+    for attempt in range(3):
+        day = date(2026, 6, 8 + attempt)
+        assert phone.post("/registreringer", _entry(scene, "2", day)).status_code < 400
+        with scene["app"].app_context():
+            entry_id = db.session.scalar(
+                select(TimeEntry.id).where(TimeEntry.user_id == scene["user"])
+            )
+            db.session.remove()
+            db.engine.dispose()
+        answers = fire(2, lambda i, e=entry_id: phone.post(f"/registreringer/{e}/slett", {}))
+        # The second finds it deleted (303 as the first, or 404 when the route already
+        # cannot find it): never a 500 from deleting a row twice.
+        assert set(_codes(answers)) <= {303, 404} and 303 in _codes(answers), _codes(answers)
+        assert _entries(scene) == 0
+
+
+def test_copying_a_week_while_hours_arrive_keeps_24_per_day(target, scene):
+    phones = _phones(target, scene, 6)
+    last_week = [date(2026, 6, 1 + i) for i in range(5)]
+    for day in last_week:
+        assert phones[0].post("/registreringer", _entry(scene, "14", day)).status_code < 400
+
+    def act(i: int):
+        if i == 0:
+            return phones[i].post("/uke/kopier", {"uke": WEEK})
+        return phones[i].post("/registreringer", _entry(scene, "14", date(2026, 6, 7 + i)))
+
+    answers = fire(6, act)
+    assert all(a.status_code < 500 for a in answers), _codes(answers)
+    for i in range(5):
+        assert _stored_hours(scene, date(2026, 6, 8 + i)) == Decimal("14")

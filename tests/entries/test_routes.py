@@ -129,7 +129,7 @@ def test_closed_project_disallowed_activity_and_day_over_24_via_form(client, log
 def test_locked_week_via_form(client, login, world, db):
     login(world.user)
     client.post("/registreringer", data=form(world, hours="2"))
-    assert client.post("/uke/send-inn", data={"uke": ""}).status_code == 303
+    assert client.post("/uke/send-inn", data={"uke": "2026-W47"}).status_code == 303
     response = client.post("/registreringer", data=form(world, hours="3"))
     assert response.status_code == 422
     assert "Uka er sendt inn" in response.get_data(as_text=True)
@@ -276,9 +276,10 @@ def test_activity_fragment_lists_only_allowed(client, login, world):
     )
     assert "Intern tid" in none and "Montering" not in none
     foreign = client.get(
-        f"/registreringer/aktiviteter?project_id={world.other_company_project.id}&date=x"
+        f"/registreringer/aktiviteter?project_id={world.other_company_project.id}&date={world.day}"
     )
     assert foreign.status_code == 200 and "Fremmed" not in foreign.get_data(as_text=True)
+    assert client.get("/registreringer/aktiviteter?project_id=&date=x").status_code == 400
 
 
 def test_project_search_fragment(client, login, world):
@@ -362,7 +363,7 @@ def test_week_cell_edit_with_htmx(client, login, world, db):
     client.post("/uke/celle", data={"uke": week, "linje": key, "dag": other_day, "hours": ""})
     assert count_entries(db) == 1
     garbage = client.post("/uke/celle", data={"uke": week, "linje": "x", "dag": "9"})
-    assert garbage.status_code == 404
+    assert garbage.status_code == 400
 
 
 def test_copy_last_week_and_navigation(client, login, world, db):
@@ -385,7 +386,7 @@ def test_copy_last_week_and_navigation(client, login, world, db):
     assert count_entries(db) == 2
     page = client.get(f"/uke?uke={iso}").get_data(as_text=True)
     assert "Forrige uke" in page and "Kopier forrige uke" in page
-    assert client.get("/uke?uke=tull").status_code == 200
+    assert client.get("/uke?uke=tull").status_code == 400
 
 
 def test_timer_start_shows_everywhere_and_stop_makes_entry(client, login, world, db):

@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from tests.procs import parent, wait_for
 from tests.race import free_port
 
 pytestmark = pytest.mark.slow
@@ -98,7 +99,7 @@ class Launch:
         return {
             pid
             for pid in _marked(self.mark, self.instance)
-            if "tipro worker" in _cmdline(pid) and _parent(pid) == self.process.pid
+            if "tipro worker" in _cmdline(pid) and parent(pid) == self.process.pid
         }
 
     def survivors(self, seconds: float = 10) -> set[int]:
@@ -118,31 +119,14 @@ class Launch:
         self.process.wait(timeout=10)
 
 
-def _parent(pid: int) -> int:
-    try:
-        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
-    except OSError:
-        return 0
-
-
-def _wait_for(condition, seconds: float):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.1)
-    return condition()
-
-
 def test_a_killed_worker_is_started_again(tmp_path):
     launch = Launch(tmp_path)
     try:
         launch.wait_up()
-        first = _wait_for(launch.workers, 20)
+        first = wait_for(launch.workers, 20)
         assert len(first) == 1, first
         os.kill(first.pop(), signal.SIGKILL)
-        second = _wait_for(lambda: launch.workers() - first, 20)
+        second = wait_for(lambda: launch.workers() - first, 20)
         assert len(second) == 1, "the worker was not restarted"
         launch.process.send_signal(signal.SIGTERM)
         assert launch.survivors() == set()
@@ -171,7 +155,7 @@ def test_nothing_outlives_a_launcher_killed_while_stopping(tmp_path, grace):
     launch = Launch(tmp_path)
     try:
         launch.wait_up()
-        _wait_for(launch.workers, 20)
+        wait_for(launch.workers, 20)
         # `tipro demo`'s way out: SIGTERM to the launcher, SIGKILL a moment later.
         launch.process.send_signal(signal.SIGTERM)
         time.sleep(grace)
@@ -188,7 +172,7 @@ def test_nothing_outlives_a_launcher_killed_after_its_folder_was_deleted(tmp_pat
     launch = Launch(tmp_path)
     try:
         launch.wait_up()
-        _wait_for(launch.workers, 20)
+        wait_for(launch.workers, 20)
         shutil.rmtree(launch.instance)
         launch.process.send_signal(signal.SIGKILL)
         assert launch.survivors() == set()

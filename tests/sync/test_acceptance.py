@@ -307,6 +307,15 @@ def _stuck_run(cid: int, status: str, age: timedelta) -> SyncRun:
     return run
 
 
+def _replaced(db, cid: int, old: SyncRun) -> SyncRun:
+    """The next request starts a new run and marks `old` failed."""
+    run, created = request_sync(cid, enqueue_job=False)
+    assert created and run.id != old.id
+    db.session.refresh(old)
+    assert old.status == "failed"
+    return run
+
+
 def test_a_run_without_a_live_job_is_replaced_at_once(connected, db):
     """With a queue, a run's job tells whether it can finish (no 30-minute wait)."""
     from tipro import jobs
@@ -319,10 +328,8 @@ def test_a_run_without_a_live_job_is_replaced_at_once(connected, db):
     # Queued long ago and no job behind it (Redis flushed): replaced.
     fresh.queued_at = datetime.now(UTC) - timedelta(minutes=2)
     db.session.commit()
-    run, created = request_sync(cid, enqueue_job=False)
-    assert created and run.id != fresh.id
-    db.session.refresh(fresh)
-    assert fresh.status == "failed" and "arbeideren stoppet" in fresh.error_message
+    run = _replaced(db, cid, fresh)
+    assert "arbeideren stoppet" in fresh.error_message
     run.status = "done"
     db.session.commit()
 
@@ -330,10 +337,7 @@ def test_a_run_without_a_live_job_is_replaced_at_once(connected, db):
     held = _stuck_run(cid, "running", timedelta(minutes=10))
     with jobs.lease(job_id(held)):
         assert request_sync(cid, enqueue_job=False) == (held, False)
-    run, created = request_sync(cid, enqueue_job=False)
-    assert created and run.id != held.id
-    db.session.refresh(held)
-    assert held.status == "failed"
+    _replaced(db, cid, held)
 
 
 def test_without_a_queue_only_time_tells_a_run_is_dead(connected, db, app):
@@ -345,10 +349,8 @@ def test_without_a_queue_only_time_tells_a_run_is_dead(connected, db, app):
         assert request_sync(cid, enqueue_job=False) == (recent, False)  # not started twice
         recent.started_at = datetime.now(UTC) - timedelta(minutes=31)
         db.session.commit()
-        run, created = request_sync(cid, enqueue_job=False)
-        assert created and run.id != recent.id
-        db.session.refresh(recent)
-        assert recent.status == "failed" and "avbrutt" in recent.error_message
+        _replaced(db, cid, recent)
+        assert "avbrutt" in recent.error_message
     finally:
         app.config["REDIS_URL"] = saved
 

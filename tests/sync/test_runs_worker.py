@@ -19,6 +19,7 @@ from rq import Worker
 from rq.utils import utcformat
 from sqlalchemy import select
 
+from tests.procs import alive, children, wait_for
 from tipro import jobs
 from tipro.models import Company
 from tipro.models.sync import SyncRun
@@ -31,35 +32,10 @@ REPO = Path(__file__).resolve().parents[2]
 BEAT = 1
 
 
-def _children(pid: int) -> set[int]:
-    out = set()
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
-                out.add(int(entry.name))
-    return out
-
-
-def _alive(pid: int) -> bool:
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return stat.rsplit(")", 1)[1].split()[0] != "Z"
-
-
 def _wait(condition, seconds: float, what: str, explain=lambda: ""):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"not within {seconds} s: {what} {explain()}")
+    value = wait_for(condition, seconds)
+    assert value, f"not within {seconds} s: {what} {explain()}"
+    return value
 
 
 @pytest.fixture
@@ -141,13 +117,13 @@ def test_a_killed_worker_strands_no_sync(app, tx_app, committed_db, sandbox, wor
     running = _run(db, run.id)
     assert running.status == "running", (running.status, running.error_message)
     assert jobs.is_alive(job_id(run)) is True
-    horses = _children(worker_process.pid)  # the work horse (and RQ's scheduler)
+    horses = children(worker_process.pid)  # the work horse (and RQ's scheduler)
     assert horses
 
     worker_process.send_signal(signal.SIGKILL)
     worker_process.wait(timeout=10)
     # The work horse dies with its worker: nothing goes on writing the run.
-    _wait(lambda: not any(_alive(pid) for pid in horses), 10, "the horse dies too")
+    _wait(lambda: not any(alive(pid) for pid in horses), 10, "the horse dies too")
 
     # Three missed beats later the run is dead; the next press starts a new run.
     killed_at = time.monotonic()

@@ -7,7 +7,8 @@ import unicodedata
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from tipro.auth.services import record_audit
 from tipro.entries.importer import COLUMNS
@@ -29,6 +30,7 @@ from tipro.models.extras import (
     CUSTOM_FIELD_TYPES,
     SUPPLEMENT_PER,
     SUPPLEMENT_UNITS,
+    name_key,
 )
 from tipro.security import MAX_ID
 
@@ -127,15 +129,21 @@ def _name(value: str | None, field: str = "name", limit: int = 100) -> str:
     return value
 
 
+def _name_taken(name: str) -> UserError:
+    return UserError(_("Navnet «%(name)s» er allerede i bruk.", name=name), "name")
+
+
+def _key_taken(key: str) -> UserError:
+    return UserError(_("Nøkkelen «%(key)s» er allerede i bruk.", key=key), "key")
+
+
 def _unique_name(model, name: str, own_id: int | None) -> None:
+    """Names are unique per company regardless of case in any script (Æ/æ, Å/å, ß/SS)."""
     other = db.session.scalar(
-        select(model.id).where(
-            func.lower(model.name) == name.lower(),
-            model.id != (own_id or 0),
-        )
+        select(model.id).where(model.name_key == name_key(name), model.id != (own_id or 0))
     )
     if other:
-        raise UserError(_("Navnet «%(name)s» er allerede i bruk.", name=name), "name")
+        raise _name_taken(name)
 
 
 def _apply(row, actor: User, entity: str, values: dict[str, Any], *, created: bool) -> None:
@@ -155,12 +163,20 @@ def _apply(row, actor: User, entity: str, values: dict[str, Any], *, created: bo
         )
 
 
-def _store(model, row, actor: User, entity: str, clean: dict[str, Any]):
-    """Create (row None) or change one admin-defined row with `clean` values; audited, committed."""
+def _store(model, row, actor: User, entity: str, clean: dict[str, Any], taken: UserError):
+    """Create (row None) or change one admin-defined row with `clean` values; audited, committed.
+
+    `taken` is the answer when the unique constraint refuses the row: a parallel request saved
+    the same name between our check and this write.
+    """
     created = row is None
     row = row or model(company_id=actor.company_id)
-    _apply(row, actor, entity, clean, created=created)
-    db.session.commit()
+    try:
+        _apply(row, actor, entity, clean, created=created)
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise taken from None
     return row
 
 
@@ -197,7 +213,9 @@ def save_supplement_type(
         "position": int(values.get("position") or 0),
         "is_active": bool(values.get("is_active", True)),
     }
-    return _store(SupplementType, supplement_type, actor, "supplement_type", clean)
+    return _store(
+        SupplementType, supplement_type, actor, "supplement_type", clean, _name_taken(name)
+    )
 
 
 def save_absence_type(
@@ -226,7 +244,7 @@ def save_absence_type(
         "position": int(values.get("position") or 0),
         "is_active": bool(values.get("is_active", True)),
     }
-    return _store(AbsenceType, absence_type, actor, "absence_type", clean)
+    return _store(AbsenceType, absence_type, actor, "absence_type", clean, _name_taken(name))
 
 
 def slugify(text: str) -> str:
@@ -264,9 +282,8 @@ def save_custom_field(
             )
         if key in RESERVED_KEYS:
             raise UserError(_("Nøkkelen «%(key)s» er reservert for importen.", key=key), "key")
-        taken = db.session.scalar(select(CustomField.id).where(CustomField.key == key))
-        if taken:
-            raise UserError(_("Nøkkelen «%(key)s» er allerede i bruk.", key=key), "key")
+        if db.session.scalar(select(CustomField.id).where(CustomField.key == key)):
+            raise _key_taken(key)
     else:
         key = custom_field.key
     field_type = values.get("field_type")
@@ -289,7 +306,7 @@ def save_custom_field(
         "position": int(values.get("position") or 0),
         "is_active": bool(values.get("is_active", True)),
     }
-    return _store(CustomField, custom_field, actor, "custom_field", clean)
+    return _store(CustomField, custom_field, actor, "custom_field", clean, _key_taken(key))
 
 
 def _activity_for(words: tuple[str, ...]) -> Activity | None:
@@ -314,10 +331,10 @@ def create_default_types(actor: User) -> tuple[int, int]:
     """
     company_id = actor.company_id
     salary_by_number = {s.number: s for s in salary_type_choices() if s.number}
-    existing_supplements = {t.name.lower() for t in supplement_types()}
+    existing_supplements = {t.name_key for t in supplement_types()}
     made_supplements = 0
     for position, (name, unit, per, number, billable, asks) in enumerate(DEFAULT_SUPPLEMENT_TYPES):
-        if name.lower() in existing_supplements:
+        if name_key(name) in existing_supplements:
             continue
         salary_type = salary_by_number.get(number) if number else None
         row = SupplementType(company_id=company_id)
@@ -339,10 +356,10 @@ def create_default_types(actor: User) -> tuple[int, int]:
             created=True,
         )
         made_supplements += 1
-    existing_absence = {t.name.lower() for t in absence_types()}
+    existing_absence = {t.name_key for t in absence_types()}
     made_absence = 0
     for position, (name, code, words) in enumerate(DEFAULT_ABSENCE_TYPES):
-        if name.lower() in existing_absence:
+        if name_key(name) in existing_absence:
             continue
         activity = _activity_for(words)
         row = AbsenceType(company_id=company_id)

@@ -77,13 +77,32 @@ def user_detail(user_id: int):
 @bp.post("/brukere/<int:user_id>/passord")
 @role_required("admin")
 def reset_password(user_id: int):
-    user = get_or_404(User, user_id)
-    form = ConfirmForm()
-    if not form.validate_on_submit():
-        return _user_page(user, UserForm(obj=user), {}), 400
+    user, refused = _confirmed_user(user_id)
+    if refused:
+        return refused
     # Shown in this answer only: a redirect would carry it in the (readable) session cookie.
     password = services.reset_password(user, current_user)
     return _user_page(user, UserForm(obj=user), {}, new_password=password)
+
+
+@bp.post("/brukere/<int:user_id>/okter")
+@role_required("admin")
+def end_sessions(user_id: int):
+    user, refused = _confirmed_user(user_id)
+    if refused:
+        return refused
+    services.end_user_sessions(user, current_user)
+    flash(_("%(name)s er logget ut på alle enheter.", name=user.display_name))
+    # Ending one's own sessions logs oneself out too; the log-in page follows from there.
+    return redirect(url_for("admin.user_detail", user_id=user.id))
+
+
+def _confirmed_user(user_id: int):
+    """The user of a bare confirm button on their page, and the 400 answer if the form is stale."""
+    user = get_or_404(User, user_id)
+    if ConfirmForm().validate_on_submit():
+        return user, None
+    return user, (_user_page(user, UserForm(obj=user), {}), 400)
 
 
 def _user_page(user: User, form: UserForm, errors: dict[str, str], new_password: str = ""):

@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from tipro import tenancy
-from tipro.auth.services import generate_password, hash_password, record_audit
+from tipro.auth.services import end_sessions, generate_password, hash_password, record_audit
 from tipro.errors import UserError
 from tipro.extensions import db
 from tipro.models import ROLES, Employee, User
@@ -29,9 +29,13 @@ def linkable_employees() -> list[Employee]:
 
 
 def reset_password(user: User, actor: User) -> str:
-    """Give the user a new generated password (the old one stops working); returns it once."""
+    """Give the user a new generated password; returns it once.
+
+    The old password stops working and every session and remember-me cookie of the user ends.
+    """
     password = generate_password()
     user.password_hash = hash_password(password)
+    end_sessions(user)  # whoever knew the old password is logged out everywhere
     # The audit says that it happened, never what the password is.
     record_audit(user.company_id, actor, "user", user.id, "reset_password", {})
     db.session.commit()
@@ -74,6 +78,15 @@ def update_user(
         if old != new:
             changes[field] = [str(old), str(new)]
             setattr(user, field, new)
+    if "is_enabled" in changes and not is_enabled:
+        end_sessions(user)  # a disabled user is out at once, on every device
     if changes:
         record_audit(user.company_id, actor, "user", user.id, "update", changes)
+    db.session.commit()
+
+
+def end_user_sessions(user: User, actor: User) -> None:
+    """An admin ends every session and remember-me cookie of `user` (e.g. a lost phone)."""
+    end_sessions(user)
+    record_audit(user.company_id, actor, "user", user.id, "end_sessions", {})
     db.session.commit()

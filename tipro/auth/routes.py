@@ -5,6 +5,7 @@ from flask_login import current_user, login_user, logout_user
 from tipro.auth import bp, services
 from tipro.auth.forms import LanguageForm, LoginForm
 from tipro.errors import UserError
+from tipro.extensions import db
 from tipro.security import public, safe_next_url
 
 
@@ -37,10 +38,29 @@ def login():
 
 @bp.post("/logg-ut")
 def logout():
-    logout_user()
-    session.clear()
+    """Log out: this session and every other one of the user, remember-me cookies included.
+
+    The session version is per user, so a copied cookie (this device's or another's) stops
+    working too; that is what «Logg ut» must guarantee on a shared or lost device.
+    """
+    _end_all_sessions()
     flash(_("Du er logget ut."))
     return redirect(url_for("auth.login"))
+
+
+@bp.post("/logg-ut-overalt")
+def logout_everywhere():
+    """«Logg ut overalt»: end the sessions on every device (a lost phone, a shared PC)."""
+    _end_all_sessions()
+    flash(_("Du er logget ut på alle enheter."))
+    return redirect(url_for("auth.login"))
+
+
+def _end_all_sessions() -> None:
+    services.end_sessions(current_user)
+    db.session.commit()
+    logout_user()
+    session.clear()
 
 
 @bp.post("/sprak")

@@ -9,6 +9,7 @@ from datetime import timedelta
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from tipro.errors import UserError
@@ -24,6 +25,19 @@ _DUMMY_HASH = generate_password_hash("tipro-timing-equaliser")
 
 class LoginThrottled(UserError):
     """Too many failed log-ins for this account or address."""
+
+
+def email_unavailable() -> UserError:
+    """The one answer for an address that cannot be used, wherever it is used.
+
+    Addresses are unique across the deployment (log-in is by e-mail alone); the answer is the
+    same whether the address belongs to this company or another, so it tells nothing about
+    other companies.
+    """
+    return UserError(
+        _("Denne e-postadressen kan ikke brukes for en ny bruker. Bruk en annen adresse."),
+        "email",
+    )
 
 
 def hash_password(password: str) -> str:
@@ -82,9 +96,9 @@ def create_user(
             _("Ugyldig rolle «%(role)s». Velg employee, approver eller admin.", role=role), "role"
         )
     if db.session.scalar(
-        select(User.id).where(User.email == email).execution_options(**ALL_COMPANIES)
+        select(User.id).where(func.lower(User.email) == email).execution_options(**ALL_COMPANIES)
     ):
-        raise UserError(_("E-postadressen %(email)s er allerede i bruk.", email=email), "email")
+        raise email_unavailable()
     if password is not None:
         validate_password(password)
     user = User(
@@ -95,16 +109,42 @@ def create_user(
         password_hash=hash_password(password) if password else None,
     )
     db.session.add(user)
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError:  # taken between the check and the insert (a parallel request)
+        db.session.rollback()
+        raise email_unavailable() from None
     record_audit(company.id, actor, "user", user.id, "create", {"email": [None, email]})
     db.session.commit()
     return user
 
 
 def set_password(user: User, password: str) -> None:
+    """A new password; every session and remember-me cookie of the user ends."""
     validate_password(password)
     user.password_hash = hash_password(password)
+    end_sessions(user)
     db.session.commit()
+
+
+def end_sessions(user: User) -> None:
+    """End every session and remember-me cookie of `user` (the caller commits).
+
+    The log-in identity in both is "id:session_version" (User.get_id); load_user refuses
+    an identity whose version is not the user's current one.
+    """
+    user.session_version = (user.session_version or 0) + 1
+
+
+def load_user(identity: str) -> User | None:
+    """Flask-Login's user loader: the user of a session or remember-me cookie, if still valid."""
+    user_id, _sep, version = (identity or "").partition(":")
+    if not (user_id.isascii() and user_id.isdigit() and version.isascii() and version.isdigit()):
+        return None  # also an identity from before session versions: log in again
+    user = db.session.get(User, int(user_id))
+    if user is None or not user.is_enabled or str(user.session_version) != version:
+        return None
+    return user
 
 
 def generate_password() -> str:
@@ -127,7 +167,7 @@ def record_audit(
     )
 
 
-def _recent_failures(column, value: str) -> int:
+def _recent_attempts(column, value: str) -> int:
     window = timedelta(seconds=current_app.config["LOGIN_FAILURE_WINDOW_SECONDS"])
     return db.session.scalar(
         select(func.count(LoginFailure.id)).where(
@@ -137,34 +177,49 @@ def _recent_failures(column, value: str) -> int:
 
 
 def authenticate(email: str, password: str, address: str) -> User:
-    """Check a log-in, throttled per account and per address; raises UserError on failure."""
+    """Check a log-in, throttled per account and per address; raises UserError on failure.
+
+    The attempt is counted before the password is checked: its row is committed first, then
+    the rows are counted. The k-th attempt to commit sees at least k rows, so however many
+    arrive at once, at most the limit of them reach the password check (on every database,
+    without locks). A throttled attempt takes its row back; a failed one leaves it as the
+    failure; a successful log-in clears the account's rows.
+    """
     email = normalise_email(email)
     address = (address or "unknown")[:64]
     config = current_app.config
     minutes = config["LOGIN_FAILURE_WINDOW_SECONDS"] // 60
-    if _recent_failures(LoginFailure.email, email) >= config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]:
-        raise LoginThrottled(
+    attempt = LoginFailure(email=email, address=address)
+    db.session.add(attempt)
+    db.session.commit()
+    throttled = None
+    if _recent_attempts(LoginFailure.email, email) > config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]:
+        throttled = LoginThrottled(
             _(
                 "For mange mislykkede innlogginger for denne kontoen. "
                 "Vent %(minutes)d minutter og prøv igjen.",
                 minutes=minutes,
             )
         )
-    if _recent_failures(LoginFailure.address, address) >= config["LOGIN_MAX_FAILURES_PER_ADDRESS"]:
-        raise LoginThrottled(
+    elif _recent_attempts(LoginFailure.address, address) > config["LOGIN_MAX_FAILURES_PER_ADDRESS"]:
+        throttled = LoginThrottled(
             _(
                 "For mange mislykkede innlogginger fra denne adressen. "
                 "Vent %(minutes)d minutter og prøv igjen.",
                 minutes=minutes,
             )
         )
-    user = db.session.scalar(select(User).where(User.email == email))
-    stored_hash = user.password_hash if user and user.password_hash else _DUMMY_HASH
-    password_ok = check_password_hash(stored_hash, password or "")
-    if not (user and user.password_hash and password_ok and user.is_enabled):
-        db.session.add(LoginFailure(email=email, address=address))
+    if throttled is not None:
+        db.session.execute(delete(LoginFailure).where(LoginFailure.id == attempt.id))
         db.session.commit()
-        raise UserError(_("Feil e-post eller passord."))
+        raise throttled
+    user = db.session.scalar(select(User).where(User.email == email))
+    usable = bool(user and user.password_hash and user.is_enabled)
+    stored_hash = user.password_hash if usable else _DUMMY_HASH
+    db.session.commit()  # no write lock (SQLite) held while the password is hashed
+    password_ok = check_password_hash(stored_hash, password or "")
+    if not (usable and password_ok):
+        raise UserError(_("Feil e-post eller passord."))  # the attempt stays as the failure
     db.session.execute(delete(LoginFailure).where(LoginFailure.email == email))
     user.last_login_at = utcnow()
     db.session.commit()

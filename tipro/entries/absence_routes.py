@@ -12,7 +12,7 @@ from tipro import clock
 from tipro.entries import absence, bp
 from tipro.entries.extras import ABSENCE_KEY, definitions
 from tipro.entries.inputs import errors_of
-from tipro.entries.parsing import id_or_none
+from tipro.entries.parsing import id_or_none, query_day
 from tipro.errors import UserError
 
 ABSENCE_FIELDS = ("absence_type_id", "date", "end_date", "hours", "comment")
@@ -32,7 +32,7 @@ def _absence_context(values: dict, errors: dict) -> dict:
 
 @bp.get("/fravaer")
 def absence_page():
-    values = {"date": request.args.get("dato") or clock.today().isoformat()}
+    values = {"date": query_day(request.args.get("dato"), clock.today()).isoformat()}
     return render_template("entries/absence.html", **_absence_context(values, {}))
 
 

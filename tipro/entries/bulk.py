@@ -16,12 +16,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from flask_babel import gettext as _
-from sqlalchemy.exc import IntegrityError
-
 from tipro.entries import services
-from tipro.entries.inputs import EntryInput, errors_of
-from tipro.errors import UserError
+from tipro.entries.inputs import EntryInput
 from tipro.extensions import db
 from tipro.models import User
 
@@ -60,23 +56,26 @@ class ItemAnswer:
 
 def _stage(actor: User, item: SaveItem, source: str) -> dict[str, str]:
     """Save one item in a savepoint; field → message when refused (rolled back), else {}."""
-    savepoint = db.session.begin_nested()
-    try:
-        services.stage_entry(
+    return services.stage_in_savepoint(
+        lambda: services.stage_entry(
             actor,
             item.data,
             entry_uuid=item.uuid,
             for_user=item.user if item.user.id != actor.id else None,
             source=source,
         )
-    except UserError as error:
-        savepoint.rollback()
-        return errors_of(error)
-    except IntegrityError:
-        savepoint.rollback()
-        return {"form": _("Kolliderte med en annen registrering.")}
-    savepoint.commit()
-    return {}
+    )
+
+
+def _lock_users(actor: User, items: list[SaveItem]) -> None:
+    """Take every affected user's write lock before reading anything, in one order.
+
+    One order (by id) for everyone, so two bulk saves for the same users wait for each other
+    instead of deadlocking; before the first savepoint, so SQLite's write lock is taken by
+    the transaction itself.
+    """
+    for user_id in sorted({actor.id, *(item.user.id for item in items)}):
+        services.lock_user(actor, user_id)
 
 
 def _finish(store: bool) -> None:
@@ -101,6 +100,7 @@ def save_all(
     """
     result = BulkResult()
     try:
+        _lock_users(actor, items)
         for item in items:
             if skip_existing and services.find_entry(item.uuid) is not None:
                 result.unchanged += 1
@@ -124,6 +124,7 @@ def save_each(actor: User, items: list[SaveItem], *, source: str) -> list[ItemAn
     """Save every item that keeps the rules; answer accepted/failed per item, in order."""
     answers = []
     try:
+        _lock_users(actor, items)
         for item in items:
             errors = _stage(actor, item, source)
             answers.append(ItemAnswer(item.uuid, accepted=not errors, errors=errors))

@@ -34,6 +34,12 @@ from tipro.tenancy import company_scope
 
 MAX_ROWS = 20000
 MAX_BYTES = 20 * 1024 * 1024
+# A file of hours has ~8 columns plus the company's own fields; a sheet far wider than that
+# is not one (a 2,000 × 2,006 sheet took minutes and 400 MB before these caps).
+MAX_COLUMNS = 60
+MAX_CELLS = 400_000
+# An XLSX is a zip: refuse one that unpacks to more than this before parsing any of it.
+MAX_UNPACKED_BYTES = 200 * 1024 * 1024
 # Accepted column names (normalised: lower case, æøå kept, spaces/dashes → "_").
 COLUMNS = {
     "employee_number": {
@@ -75,6 +81,34 @@ def read_table(path: Path) -> list[tuple[int, list]]:
     raise UserError(_("Ukjent filtype «%(suffix)s». Bruk CSV eller XLSX.", suffix=suffix), "file")
 
 
+class _Table:
+    """The lines of a file as they are read, refused as soon as one breaks a cap."""
+
+    def __init__(self) -> None:
+        self.rows: list[tuple[int, list]] = []
+        self.cells = 0
+
+    def add(self, line: int, cells) -> None:
+        cells = list(cells)
+        while cells and _cell_text(cells[-1]) == "":
+            cells.pop()  # trailing empty cells (XLSX pads rows; CSV ends with ';;')
+        if len(cells) > MAX_COLUMNS:
+            raise UserError(
+                _(
+                    "Linje %(n)d har for mange kolonner (høyst %(max)d).",
+                    n=line,
+                    max=MAX_COLUMNS,
+                ),
+                "file",
+            )
+        self.cells += len(cells)
+        if self.cells > MAX_CELLS:
+            raise UserError(_("Filen har for mange celler (høyst %(n)d).", n=MAX_CELLS), "file")
+        self.rows.append((line, cells))
+        if len(self.rows) > MAX_ROWS + 1:
+            raise UserError(_("Filen har for mange linjer (høyst %(n)d).", n=MAX_ROWS), "file")
+
+
 def _read_csv(raw: bytes) -> list[tuple[int, list]]:
     try:
         text = raw.decode("utf-8-sig")
@@ -83,37 +117,67 @@ def _read_csv(raw: bytes) -> list[tuple[int, list]]:
         text = raw.decode("cp1252", errors="replace")
     first = text.split("\n", 1)[0]
     delimiter = max((";", ",", "\t"), key=first.count)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    rows = []
-    try:
-        for cells in reader:
-            rows.append((reader.line_num, cells))
-            if len(rows) > MAX_ROWS + 1:
-                raise UserError(_("Filen har for mange linjer (høyst %(n)d).", n=MAX_ROWS), "file")
-    except csv.Error as error:
-        raise UserError(
-            _("Linje %(n)d: kan ikke lese CSV (%(e)s).", n=reader.line_num, e=error), "file"
-        ) from None
-    return rows
+    # strict: a quote that is never closed, or text after a closing quote, is an error instead
+    # of silently swallowing the following lines into one cell.
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    table = _Table()
+    while True:
+        start = reader.line_num + 1
+        try:
+            cells = next(reader)
+        except StopIteration:
+            break
+        except csv.Error:
+            raise UserError(_unclosed_quote(start), "file") from None
+        if any(delimiter in cell and "\n" in cell for cell in cells):
+            # A cell over several lines that holds whole rows: a quote opened and closed
+            # only by a quote further down (several rows merged into one comment).
+            raise UserError(_unclosed_quote(start), "file")
+        table.add(start, cells)
+    return table.rows
+
+
+def _unclosed_quote(line: int) -> str:
+    return _(
+        'Linje %(n)d: kan ikke lese CSV-filen. Et anførselstegn (") er ikke avsluttet, '
+        "eller står midt i et felt. Rett linjen og prøv igjen.",
+        n=line,
+    )
 
 
 def _read_xlsx(path: Path) -> list[tuple[int, list]]:
-    from zipfile import BadZipFile
+    from zipfile import BadZipFile, ZipFile
 
     from openpyxl import load_workbook
 
     try:
+        with ZipFile(path) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
         workbook = load_workbook(path, read_only=True, data_only=True)
     except (BadZipFile, OSError, KeyError, ValueError):
         raise UserError(_("Kan ikke lese XLSX-filen."), "file") from None
+    if unpacked > MAX_UNPACKED_BYTES:
+        workbook.close()
+        raise UserError(_("Filen er for stor (høyst 20 MB)."), "file")
     try:
         sheet = workbook.worksheets[0]
-        rows = []
+        # The size the sheet declares (when it does) refuses a huge sheet before any row is
+        # read. It is then ignored: openpyxl would pad every row to its width, and drop the
+        # rows beyond a too-small one.
+        width, height = sheet.max_column or 0, sheet.max_row or 0
+        if width > MAX_COLUMNS:
+            raise UserError(
+                _("Arket har for mange kolonner (høyst %(max)d).", max=MAX_COLUMNS), "file"
+            )
+        if width * height > MAX_CELLS or height > MAX_ROWS + 1:
+            raise UserError(_("Filen har for mange celler (høyst %(n)d).", n=MAX_CELLS), "file")
+        sheet.reset_dimensions()
+        table = _Table()
         for number, cells in enumerate(sheet.iter_rows(values_only=True), start=1):
-            rows.append((number, list(cells)))
-            if len(rows) > MAX_ROWS + 1:
-                raise UserError(_("Filen har for mange linjer (høyst %(n)d).", n=MAX_ROWS), "file")
-        return rows
+            table.add(number, cells)
+        return table.rows
+    except (KeyError, ValueError, SyntaxError):  # a broken sheet (XML ParseError is a SyntaxError)
+        raise UserError(_("Kan ikke lese XLSX-filen."), "file") from None
     finally:
         workbook.close()
 

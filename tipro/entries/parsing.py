@@ -127,6 +127,49 @@ def minutes_of(value: time) -> int:
     return value.hour * 60 + value.minute
 
 
+# Dates and weeks are accepted from 2000-01-01 to 2099-12-31. Nobody registers hours for
+# earlier or later years on purpose (a year typed as 0202 or 20266 is a typo), and the bound
+# keeps every sum the pages do (a week's ±7 days, the project picker's −60 days) far from
+# date.min and date.max, where Python raises OverflowError. Tripletex takes nothing older either.
+FIRST_DAY = date(2000, 1, 1)
+LAST_DAY = date(2099, 12, 31)
+# One format per input: dates are ISO 'YYYY-MM-DD', weeks ISO 'YYYY-Www'. Python's own
+# fromisoformat/fromisocalendar also read '20261120' and '2026-W48-1', so the shape is checked
+# first ([0-9], not \d, which matches other scripts' digits too).
+_ISO_DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_ISO_WEEK_RE = re.compile(r"([0-9]{4})-W([0-9]{2})")
+
+
+class BadInput(UserError):
+    """A malformed value in a query or a hidden form field: 400, nothing stored."""
+
+    status = 400
+
+
+def read_date(text) -> date | None:
+    """'YYYY-MM-DD' within FIRST_DAY..LAST_DAY → date; anything else → None."""
+    text = str(text if text is not None else "").strip()
+    if not _ISO_DATE_RE.fullmatch(text):
+        return None
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        return None
+    return day if FIRST_DAY <= day <= LAST_DAY else None
+
+
+def read_week(text) -> date | None:
+    """'YYYY-Www' (ISO week) within FIRST_DAY..LAST_DAY → its Monday; anything else → None."""
+    match = _ISO_WEEK_RE.fullmatch(str(text if text is not None else "").strip())
+    if not match:
+        return None
+    try:
+        monday = date.fromisocalendar(int(match.group(1)), int(match.group(2)), 1)
+    except ValueError:
+        return None
+    return monday if FIRST_DAY <= monday <= LAST_DAY else None
+
+
 def parse_date(value) -> date:
     """A date or 'YYYY-MM-DD' from 2000 up to a year ahead (Oslo); raises UserError."""
     if isinstance(value, datetime):
@@ -134,23 +177,44 @@ def parse_date(value) -> date:
     if isinstance(value, date):
         parsed = value
     else:
+        text = str(value or "").strip()
+        if not _ISO_DATE_RE.fullmatch(text):
+            raise UserError(_("Ugyldig dato. Bruk formatet åååå-mm-dd."), "date")
         try:
-            parsed = date.fromisoformat(str(value or "").strip())
+            parsed = date.fromisoformat(text)
         except ValueError:
             raise UserError(_("Ugyldig dato. Bruk formatet åååå-mm-dd."), "date") from None
-    if parsed.year < 2000:
+    if parsed < FIRST_DAY:
         raise UserError(_("Datoen er for langt tilbake i tid."), "date")
-    if parsed > clock.today() + timedelta(days=366):
+    if parsed > min(clock.today() + timedelta(days=366), LAST_DAY):
         raise UserError(_("Du kan føre timer høyst ett år fram i tid."), "date")
     return parsed
 
 
 def parse_day(text: str | None, default: date | None = None) -> date:
-    """A date from a query string; `default` (else today) when it is not one."""
-    try:
-        return date.fromisoformat((text or "").strip())
-    except ValueError:
-        return default or clock.today()
+    """A date to show a form for: `text` when it is a good date, else `default` (else today)."""
+    return read_date(text) or default or clock.today()
+
+
+def query_day(text: str | None, default: date) -> date:
+    """A date from a query string: empty → `default`; not a good date → BadInput (400)."""
+    if text is None or not text.strip():
+        return default
+    day = read_date(text)
+    if day is None:
+        raise BadInput(_("Ugyldig dato. Bruk formatet åååå-mm-dd, mellom år 2000 og 2099."), "date")
+    return day
+
+
+def query_week(text: str | None, default: date | None = None) -> date:
+    """The Monday of an ISO week from a query or form: empty → `default`'s week (required
+    when no default); not a good week → BadInput (400), never another week instead."""
+    if (text is None or not text.strip()) and default is not None:
+        return clock.monday_of(default)
+    monday = read_week(text)
+    if monday is None:
+        raise BadInput(_("Ugyldig uke. Skriv den som 2026-W48 (år 2000–2099)."), "uke")
+    return monday
 
 
 def parse_ref(value) -> int | None:
@@ -197,12 +261,3 @@ def iso_week(day: date) -> str:
     """date → '2026-W48' (the ISO week it falls in)."""
     year, week_no = iso_week_of(day)
     return f"{year}-W{week_no:02d}"
-
-
-def parse_iso_week(text: str | None, default: date) -> date:
-    """'2026-W48' → that Monday; anything else → the Monday of `default`."""
-    try:
-        year, week_no = (text or "").upper().split("-W")
-        return date.fromisocalendar(int(year), int(week_no), 1)
-    except (ValueError, TypeError):
-        return clock.monday_of(default)

@@ -27,8 +27,8 @@ from tipro.entries.forms import (
     values_from_entry,
 )
 from tipro.entries.inputs import errors_of
-from tipro.entries.parsing import iso_week, parse_day
-from tipro.errors import UserError
+from tipro.entries.parsing import BadInput, iso_week, query_day
+from tipro.errors import UserError, error_page
 from tipro.models import TimeEntry
 from tipro.security import parse_id, safe_next_url
 from tipro.tenancy import get_or_404
@@ -76,6 +76,12 @@ def fmt_day(entry: TimeEntry) -> str:
     return i18n.day(entry.date, "EEEE d. MMMM")
 
 
+@bp.errorhandler(BadInput)
+def bad_input(error: BadInput):
+    """A malformed date, week or line in a query or hidden field: 400 with what was wrong."""
+    return error_page(400, _("Ugyldig forespørsel"), error.message)
+
+
 # ---------------------------------------------------------------- entries
 
 
@@ -108,7 +114,7 @@ def create():
 @bp.get("/registreringer/ny")
 def new():
     values = searched_values() or {
-        "date": parse_day(request.args.get("dato")).isoformat(),
+        "date": query_day(request.args.get("dato"), clock.today()).isoformat(),
         "project_id": request.args.get("prosjekt", ""),
         "activity_id": request.args.get("aktivitet", ""),
     }
@@ -176,7 +182,7 @@ def delete(entry_id: int):
 def activity_options():
     """Fragment: the activity field for the chosen project and date."""
     values = {
-        "date": parse_day(request.args.get("date")).isoformat(),
+        "date": query_day(request.args.get("date"), clock.today()).isoformat(),
         "project_id": request.args.get("project_id", ""),
         "activity_id": request.args.get("activity_id", ""),
     }
@@ -192,7 +198,7 @@ def activity_options():
 def project_options():
     """Fragment: the project field filtered by a search text."""
     values = {
-        "date": parse_day(request.args.get("date")).isoformat(),
+        "date": query_day(request.args.get("date"), clock.today()).isoformat(),
         "project_id": request.args.get("project_id", ""),
         "q": request.args.get("q", ""),
     }

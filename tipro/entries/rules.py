@@ -174,11 +174,14 @@ def _load(model, ident: int | None):
 def week_submission(user_id: int, day: date) -> WeekSubmission | None:
     year, week = parsing.iso_week_of(day)
     return db.session.scalar(
-        select(WeekSubmission).where(
+        select(WeekSubmission)
+        .where(
             WeekSubmission.user_id == user_id,
             WeekSubmission.iso_year == year,
             WeekSubmission.iso_week == week,
         )
+        # As the database has it now: a request may have loaded it before taking the lock.
+        .execution_options(populate_existing=True)
     )
 
 

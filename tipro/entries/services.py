@@ -25,6 +25,7 @@ from tipro.entries.inputs import (
     EntryInput,
     EntryNotFound,
     EntryValidationError,
+    errors_of,
     refused,
 )
 from tipro.entries.parsing import derived_uuid, iso_week_of, normalise_uuid
@@ -45,6 +46,7 @@ __all__ = [
     "lock_user",
     "save_entry",
     "stage_entry",
+    "stage_in_savepoint",
     "submit_week",
 ]
 
@@ -52,7 +54,12 @@ AUDITED_FIELDS = (*ENTRY_FIELDS, "state", "kind", "user_id", "employee_id")
 
 
 def find_entry(entry_uuid: str) -> TimeEntry | None:
-    return db.session.scalar(select(TimeEntry).where(TimeEntry.uuid == entry_uuid))
+    """The entry with this uuid as the database has it now (not as loaded earlier)."""
+    return db.session.scalar(
+        select(TimeEntry)
+        .where(TimeEntry.uuid == entry_uuid)
+        .execution_options(populate_existing=True)
+    )
 
 
 def lock_user(actor: User, user_id: int) -> None:
@@ -75,6 +82,25 @@ def _snapshot(entry: TimeEntry) -> dict[str, str | None]:
 
 def _changes(old: dict, new: dict) -> dict[str, list]:
     return {k: [old.get(k), v] for k, v in new.items() if old.get(k) != v}
+
+
+def stage_in_savepoint(write) -> dict[str, str]:
+    """Run `write` in a savepoint: {} when it stood, field → message when refused (undone).
+
+    Later writes of the same transaction see earlier ones (the day total counts them), and a
+    refused one leaves nothing behind.
+    """
+    savepoint = db.session.begin_nested()
+    try:
+        write()
+    except UserError as error:
+        savepoint.rollback()
+        return errors_of(error)
+    except IntegrityError:
+        savepoint.rollback()
+        return {"form": _("Kolliderte med en annen registrering.")}
+    savepoint.commit()
+    return {}
 
 
 def _commit_or_roll_back(write):
@@ -146,7 +172,7 @@ def stage_entry(
         if (
             data.client_modified_at is not None
             and entry.client_modified_at is not None
-            and data.client_modified_at < entry.client_modified_at
+            and clock.aware(data.client_modified_at) < clock.aware(entry.client_modified_at)
         ):
             return entry  # an older offline edit arriving late: the newer one stands
 
@@ -199,7 +225,11 @@ def stage_entry(
 
 
 def delete_entry(actor: User, entry_uuid: str) -> None:
-    """Delete one open entry of the actor's (or, for an admin, anyone's in the company)."""
+    """Delete one open entry of the actor's (or, for an admin, anyone's in the company).
+
+    Deleting an entry that a parallel request (the button pressed twice) deleted first
+    answers as the first did: it is gone.
+    """
     try:
         key = normalise_uuid(entry_uuid)
     except EntryValidationError:
@@ -208,7 +238,12 @@ def delete_entry(actor: User, entry_uuid: str) -> None:
     if entry is None or not rules.can_manage_for(actor, entry.user):
         raise EntryNotFound()
     lock_user(actor, entry.user_id)
+    entry = find_entry(key)  # as it is now that no other writer of this user is at work
+    if entry is None:
+        db.session.rollback()
+        return
     if entry.is_locked or rules.week_is_locked(entry.user_id, entry.date):
+        db.session.rollback()
         raise refused(_("Timene er sendt inn og kan ikke endres."))
     old = _snapshot(entry)
     record_audit(
@@ -303,13 +338,14 @@ def _line_has_hours(user_id: int, day: date, project_id, activity_id) -> bool:
 
 
 def copy_previous_week(actor: User, monday: date) -> tuple[int, int]:
-    """Copy last week's work entries 7 days ahead; returns (copied, skipped).
+    """Copy last week's work entries 7 days ahead in one transaction; returns (copied, skipped).
 
     Each copy has a UUID derived from its source, so pressing the button twice copies once.
     A day that already has hours on the same project and activity is left as it is (no
     doubled hours), and entries that break a rule in the new week (closed project, full
     day…) are skipped.
     """
+    lock_user(actor, actor.id)
     copied = skipped = 0
     previous = db.session.scalars(
         select(TimeEntry)
@@ -321,27 +357,28 @@ def copy_previous_week(actor: User, monday: date) -> tuple[int, int]:
         )
         .order_by(TimeEntry.date, TimeEntry.id)
     ).all()
-    sources = [(e.uuid, e.date, e.project_id, e.activity_id, e.hours, e.comment) for e in previous]
-    for source_uuid, day, project_id, activity_id, hours, comment in sources:
-        key = derived_uuid("copy", source_uuid)
-        if find_entry(key) is not None or _line_has_hours(
-            actor.id, day + timedelta(days=7), project_id, activity_id
-        ):
-            skipped += 1
-            continue
-        try:
-            save_entry(
-                actor,
-                EntryInput(
-                    date=day + timedelta(days=7),
-                    project_id=project_id,
-                    activity_id=activity_id,
-                    hours=hours,
-                    comment=comment,
-                ),
-                entry_uuid=key,
+    try:
+        for source in previous:
+            key = derived_uuid("copy", source.uuid)
+            day = source.date + timedelta(days=7)
+            if find_entry(key) is not None or _line_has_hours(
+                actor.id, day, source.project_id, source.activity_id
+            ):
+                skipped += 1
+                continue
+            data = EntryInput(
+                date=day,
+                project_id=source.project_id,
+                activity_id=source.activity_id,
+                hours=source.hours,
+                comment=source.comment,
             )
-            copied += 1
-        except UserError:
-            skipped += 1
+            if stage_in_savepoint(lambda d=data, k=key: stage_entry(actor, d, entry_uuid=k)):
+                skipped += 1
+            else:
+                copied += 1
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
     return copied, skipped

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 from flask_babel import gettext as _
@@ -12,7 +12,7 @@ from tipro import clock
 from tipro.auth.services import record_audit
 from tipro.entries import rules, services
 from tipro.entries.inputs import EntryInput, EntryValidationError, refused
-from tipro.entries.parsing import derived_uuid
+from tipro.entries.parsing import derived_uuid, parse_ref
 from tipro.errors import UserError
 from tipro.extensions import db
 from tipro.models import TimeEntry, Timer, User, utcnow
@@ -26,11 +26,28 @@ def running_timer(user: User) -> Timer | None:
     return db.session.scalar(select(Timer).where(Timer.user_id == user.id))
 
 
+def _same_start(timer: Timer, project_id, activity_id, comment: str) -> bool:
+    """True when a start asks for exactly the clock that runs (the button pressed twice)."""
+    return (
+        parse_ref(project_id) == timer.project_id
+        and parse_ref(activity_id) == timer.activity_id
+        and (comment or "").strip() == timer.comment
+    )
+
+
 def start_timer(actor: User, project_id, activity_id, comment: str = "") -> Timer:
-    """Start the user's stamp clock on a project/activity allowed today."""
+    """Start the user's stamp clock on a project/activity allowed today.
+
+    Starting the clock that already runs (a double submit) answers with it, as the first
+    start did; starting another one while it runs is refused.
+    """
     try:
         services.lock_user(actor, actor.id)
-        if running_timer(actor) is not None:
+        running = running_timer(actor)
+        if running is not None:
+            if _same_start(running, project_id, activity_id, comment):
+                db.session.rollback()
+                return running
             raise refused(_("Klokka går allerede."))
         today = clock.today()
         if rules.week_is_locked(actor.id, today):
@@ -88,10 +105,8 @@ def stop_timer(actor: User, *, now: datetime | None = None) -> TimeEntry:
         timer = running_timer(actor)
         if timer is None:
             raise refused(_("Ingen klokke går."))
-        started = timer.started_at
-        if started.tzinfo is None:
-            started = started.replace(tzinfo=UTC)
-        hours = timer_hours(started, now or clock.now())
+        started = clock.aware(timer.started_at)
+        hours = timer_hours(started, clock.aware(now or clock.now()))
         if hours > rules.MAX_HOURS:
             raise refused(_("Klokka har gått i over 24 timer. Forkast den og før timene manuelt."))
         entry = services.stage_entry(
@@ -117,8 +132,10 @@ def stop_timer(actor: User, *, now: datetime | None = None) -> TimeEntry:
 
 def discard_timer(actor: User) -> None:
     """Throw the running clock away without registering anything."""
+    services.lock_user(actor, actor.id)
     timer = running_timer(actor)
     if timer is None:
+        db.session.rollback()
         raise refused(_("Ingen klokke går."))
     record_audit(
         actor.company_id,

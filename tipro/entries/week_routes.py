@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -13,10 +14,10 @@ from tipro import clock, htmx
 from tipro.entries import bp, queries, services
 from tipro.entries.forms import error_status, plain_hours, values_from_entry
 from tipro.entries.inputs import EntryInput, errors_of
-from tipro.entries.parsing import iso_week, parse_iso_week
+from tipro.entries.parsing import BadInput, iso_week, query_week
 from tipro.errors import UserError
 from tipro.models import User
-from tipro.security import parse_id
+from tipro.security import MAX_ID, parse_id
 
 # Sent after a cell changed; the entry list under the grid listens (hx-trigger … from:body).
 ENTRIES_CHANGED = "entries-changed"
@@ -32,8 +33,18 @@ def _week_user() -> User:
     return user
 
 
-def _monday(text: str | None) -> date:
-    return parse_iso_week(text, clock.today())
+def _shown_monday() -> date:
+    """The week a page shows: `uke` from the query, else this week."""
+    return query_week(request.args.get("uke"), clock.today())
+
+
+def _posted_monday() -> date:
+    """The week a POST changes: `uke` is required; a bad one is refused, never replaced."""
+    return query_week(request.form.get("uke"))
+
+
+# 'work-<project id or 0>-<activity id or 0>' (queries.line_key); ASCII digits, INTEGER ids.
+_LINE_KEY = re.compile(r"work-([0-9]{1,10})-([0-9]{1,10})")
 
 
 def _week_context(user: User, monday: date) -> dict:
@@ -51,7 +62,7 @@ def _week_context(user: User, monday: date) -> dict:
 
 @bp.get("/uke")
 def week():
-    context = _week_context(_week_user(), _monday(request.args.get("uke")))
+    context = _week_context(_week_user(), _shown_monday())
     template = "entries/_week_grid.html" if htmx.wants_fragment() else "entries/week.html"
     return render_template(template, **context)
 
@@ -59,21 +70,23 @@ def week():
 @bp.get("/uke/liste")
 def week_list():
     """Fragment: the week's entries under the grid (refetched when a cell changed)."""
-    context = _week_context(_week_user(), _monday(request.args.get("uke")))
+    context = _week_context(_week_user(), _shown_monday())
     return render_template("entries/_week_list.html", **context)
 
 
 def _cell_target(monday: date):
     """The week line and day a cell request names, from the query or the form."""
     line_key = request.values.get("linje", "")
-    try:
-        day_index = int(request.values.get("dag", ""))
-        kind, project_id, activity_id = line_key.split("-")
-        project_id, activity_id = int(project_id) or None, int(activity_id) or None
-    except ValueError:
-        abort(404)
-    if not 0 <= day_index <= 6 or kind != "work":
-        abort(404)
+    day_text = request.values.get("dag", "")
+    match = _LINE_KEY.fullmatch(line_key)
+    ids = [int(g) for g in match.groups()] if match else [MAX_ID + 1]
+    if max(ids) > MAX_ID:
+        # The key also goes into a response header (HX-Retarget): only this exact shape.
+        raise BadInput(_("Ugyldig linje i uka."), "linje")
+    if day_text not in ("0", "1", "2", "3", "4", "5", "6"):
+        raise BadInput(_("Ugyldig dag i uka."), "dag")
+    day_index = int(day_text)
+    project_id, activity_id = (ident or None for ident in ids)
     week = queries.week(current_user, monday)
     line = next((ln for ln in week.lines if ln.key == line_key), None)
     cell = line.cells[day_index] if line else []
@@ -105,7 +118,7 @@ def _save_cell(day: date, project_id, activity_id, cell: list, text: str) -> Non
 @bp.route("/uke/celle", methods=["GET", "POST"])
 def week_cell():
     """Edit one day of one line: GET the small form, POST the hours (empty or 0 deletes)."""
-    monday = _monday(request.values.get("uke"))
+    monday = _posted_monday() if request.method == "POST" else _shown_monday()
     week, line_key, day_index, project_id, activity_id, cell = _cell_target(monday)
     day = monday + timedelta(days=day_index)
     context = {
@@ -139,7 +152,7 @@ def week_cell():
 
 @bp.post("/uke/kopier")
 def copy_week():
-    monday = _monday(request.form.get("uke"))
+    monday = _posted_monday()
     copied, skipped = services.copy_previous_week(current_user, monday)
     if copied:
         flash(
@@ -164,7 +177,7 @@ def copy_week():
 
 @bp.post("/uke/send-inn")
 def submit_week():
-    monday = _monday(request.form.get("uke"))
+    monday = _posted_monday()
     try:
         services.submit_week(current_user, monday)
     except UserError as error:

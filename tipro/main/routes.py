@@ -1,6 +1,5 @@
-from flask import jsonify
-
 from tipro import __version__
+from tipro.http import json_response
 from tipro.main import bp, services
 from tipro.security import public
 
@@ -24,4 +23,4 @@ def healthz():
         "redis": redis,
         "version": __version__,
     }
-    return jsonify(body), 200 if healthy else 503
+    return json_response(body, 200 if healthy else 503)

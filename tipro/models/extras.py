@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from decimal import Decimal
 
 from sqlalchemy import (
@@ -14,7 +15,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from tipro.extensions import db
 from tipro.models.base import CompanyScoped, Timestamped
@@ -26,13 +27,35 @@ SUPPLEMENT_UNITS = ("hours", "km", "pieces", "nok")
 SUPPLEMENT_PER = ("entry", "day")
 ABSENCE_CODES = ("ferie", "sykdom", "egenmelding", "permisjon", "avspasering", "annet")
 CUSTOM_FIELD_TYPES = ("text", "number", "choice", "yesno")
+NAME_KEY_LENGTH = 400
 
 
-class SupplementType(CompanyScoped, Timestamped, db.Model):
+def name_key(name: str | None) -> str:
+    """What a name is unique by: NFKC, Unicode case-folded, spaces squeezed («Sykt barn Å»
+    and «SYKT  BARN å» are one name). Stored in its own column with the unique constraint,
+    because SQLite's lower() folds ASCII only and PostgreSQL's depends on the collation."""
+    folded = unicodedata.normalize("NFKC", name or "").casefold()
+    return " ".join(folded.split())[:NAME_KEY_LENGTH]
+
+
+class _NamedByKey:
+    """A row whose `name` is unique per company, compared by `name_key` (kept in step)."""
+
+    name_key: Mapped[str] = mapped_column(String(NAME_KEY_LENGTH), nullable=False)
+
+    @validates("name")
+    def _keep_name_key(self, _attribute: str, value: str) -> str:
+        self.name_key = name_key(value)
+        return value
+
+
+class SupplementType(_NamedByKey, CompanyScoped, Timestamped, db.Model):
     """A supplement the admin offers (overtime, per diem, mileage…), mapped for the transfer."""
 
     __tablename__ = "supplement_types"
-    __table_args__ = (UniqueConstraint("company_id", "name", name="uq_supplement_types_name"),)
+    __table_args__ = (
+        UniqueConstraint("company_id", "name_key", name="uq_supplement_types_name_key"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(100), nullable=False)
@@ -75,11 +98,11 @@ class EntrySupplement(CompanyScoped, db.Model):
     product: Mapped[Product | None] = relationship()
 
 
-class AbsenceType(CompanyScoped, Timestamped, db.Model):
+class AbsenceType(_NamedByKey, CompanyScoped, Timestamped, db.Model):
     """Holiday, sick leave, leave, time off in lieu: hours on an absence activity."""
 
     __tablename__ = "absence_types"
-    __table_args__ = (UniqueConstraint("company_id", "name", name="uq_absence_types_name"),)
+    __table_args__ = (UniqueConstraint("company_id", "name_key", name="uq_absence_types_name_key"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(100), nullable=False)

@@ -73,6 +73,11 @@ class User(UserMixin, CompanyScoped, Timestamped, db.Model):
         ForeignKey("employees.id", ondelete="SET NULL"), index=True
     )
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Part of the log-in identity (session and remember-me cookie): raising it ends every
+    # session of the user (log out everywhere, password change or reset, disabling).
+    session_version: Mapped[int] = mapped_column(
+        Integer, default=1, server_default="1", nullable=False
+    )
 
     company: Mapped[Company] = relationship(back_populates="users")
     employee: Mapped[Employee | None] = relationship(foreign_keys=[employee_id])
@@ -80,6 +85,10 @@ class User(UserMixin, CompanyScoped, Timestamped, db.Model):
     @property
     def is_active(self) -> bool:  # Flask-Login refuses disabled users.
         return self.is_enabled
+
+    def get_id(self) -> str:
+        """The log-in identity kept in the session and in the remember-me cookie."""
+        return f"{self.id}:{self.session_version}"
 
     def has_role(self, role: str) -> bool:
         """True when the user's role is at least `role` (admin ⊃ approver ⊃ employee)."""
@@ -94,7 +103,10 @@ class User(UserMixin, CompanyScoped, Timestamped, db.Model):
 
 
 class LoginFailure(db.Model):
-    """A failed log-in, kept for throttling per account and per address."""
+    """A log-in attempt, counted before its password is checked; kept when it failed.
+
+    Throttling per account and per address counts these rows (tipro.auth.services.authenticate).
+    """
 
     __tablename__ = "login_failures"
 

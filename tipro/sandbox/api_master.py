@@ -24,6 +24,7 @@ from .http import (
     ref_id,
     renderer,
     state,
+    stored_response,
     validation_error,
     value_response,
 )
@@ -122,15 +123,10 @@ def with_login_access() -> Any:
 @bp.get("/company/<int:obj_id>")
 def company_get(obj_id: int) -> Any:
     """The company."""
-    return _get("company", obj_id)
+    return stored_response("company", obj_id)
 
 
 # -- generic helpers -----------------------------------------------------------------------
-
-
-def _get(kind: str, obj_id: int) -> Any:
-    obj = existing(state().store, kind, obj_id)
-    return value_response(kind, obj)
 
 
 def _filter_ids(items: list[dict[str, Any]], ids: set[int] | None) -> list[dict[str, Any]]:
@@ -243,7 +239,7 @@ def employee_list() -> Any:
 @bp.get("/employee/<int:obj_id>")
 def employee_get(obj_id: int) -> Any:
     """One employee."""
-    return _get("employee", obj_id)
+    return stored_response("employee", obj_id)
 
 
 @bp.post("/employee")
@@ -270,7 +266,7 @@ def employment_list() -> Any:
 @bp.get("/employee/employment/<int:obj_id>")
 def employment_get(obj_id: int) -> Any:
     """One employment."""
-    return _get("employment", obj_id)
+    return stored_response("employment", obj_id)
 
 
 @bp.get("/employee/hourlyCostAndRate")
@@ -307,7 +303,7 @@ def department_list() -> Any:
 @bp.get("/department/<int:obj_id>")
 def department_get(obj_id: int) -> Any:
     """One department."""
-    return _get("department", obj_id)
+    return stored_response("department", obj_id)
 
 
 @bp.get("/division")
@@ -375,7 +371,7 @@ def customer_list() -> Any:
 @bp.get("/customer/<int:obj_id>")
 def customer_get(obj_id: int) -> Any:
     """One customer."""
-    return _get("customer", obj_id)
+    return stored_response("customer", obj_id)
 
 
 @bp.post("/customer")
@@ -490,7 +486,7 @@ def project_for_timesheet() -> Any:
 @bp.get("/project/<int:obj_id>")
 def project_get(obj_id: int) -> Any:
     """One project."""
-    return _get("project", obj_id)
+    return stored_response("project", obj_id)
 
 
 @bp.post("/project")
@@ -508,13 +504,13 @@ def project_update(obj_id: int) -> Any:
 @bp.get("/project/participant/<int:obj_id>")
 def participant_get(obj_id: int) -> Any:
     """One project participant."""
-    return _get("participant", obj_id)
+    return stored_response("participant", obj_id)
 
 
 @bp.get("/project/projectActivity/<int:obj_id>")
 def project_activity_get(obj_id: int) -> Any:
     """One project activity."""
-    return _get("projectActivity", obj_id)
+    return stored_response("projectActivity", obj_id)
 
 
 @bp.get("/project/hourlyRates")
@@ -543,7 +539,7 @@ def hourly_rates_list() -> Any:
 @bp.get("/project/hourlyRates/<int:obj_id>")
 def hourly_rate_get(obj_id: int) -> Any:
     """One project hourly rate."""
-    return _get("hourlyRate", obj_id)
+    return stored_response("hourlyRate", obj_id)
 
 
 @bp.get("/project/hourlyRates/projectSpecificRates")
@@ -633,7 +629,7 @@ def activity_for_timesheet() -> Any:
 @bp.get("/activity/<int:obj_id>")
 def activity_get(obj_id: int) -> Any:
     """One activity."""
-    return _get("activity", obj_id)
+    return stored_response("activity", obj_id)
 
 
 # -- salary types, products, VAT -------------------------------------------------------------
@@ -643,7 +639,7 @@ def activity_get(obj_id: int) -> Any:
 def salary_type_list() -> Any:
     """Salary types; `number` is *containing*."""
     st = state()
-    _salary_module()
+    require_salary_module()
     items = _filter_ids(st.all("salaryType"), arg_ids("id"))
     number, name, desc = arg_str("number"), arg_str("name"), arg_str("description")
     show = arg_bool("showInTimesheet")
@@ -663,11 +659,11 @@ def salary_type_list() -> Any:
 @bp.get("/salary/type/<int:obj_id>")
 def salary_type_get(obj_id: int) -> Any:
     """One salary type."""
-    _salary_module()
-    return _get("salaryType", obj_id)
+    require_salary_module()
+    return stored_response("salaryType", obj_id)
 
 
-def _salary_module() -> None:
+def require_salary_module() -> None:
     if not state().modules.get("salary", True):
         raise ApiProblem(
             403, 9000, "You do not have permission to access this feature.", "Salary module is off"
@@ -702,7 +698,7 @@ def product_list() -> Any:
 @bp.get("/product/<int:obj_id>")
 def product_get(obj_id: int) -> Any:
     """One product."""
-    return _get("product", obj_id)
+    return stored_response("product", obj_id)
 
 
 @bp.post("/product")
@@ -741,7 +737,7 @@ def vat_type_list() -> Any:
 @bp.get("/ledger/vatType/<int:obj_id>")
 def vat_type_get(obj_id: int) -> Any:
     """One VAT type."""
-    return _get("vatType", obj_id)
+    return stored_response("vatType", obj_id)
 
 
 # -- events --------------------------------------------------------------------------------
@@ -792,7 +788,7 @@ def subscription_create() -> Any:
 @bp.get("/event/subscription/<int:obj_id>")
 def subscription_get(obj_id: int) -> Any:
     """One subscription."""
-    return _get("subscription", obj_id)
+    return stored_response("subscription", obj_id)
 
 
 @bp.put("/event/subscription/<int:obj_id>")

@@ -23,6 +23,7 @@ from .http import (
     parse_date,
     ref_id,
     state,
+    stored_response,
     validation_error,
     value_response,
     values_response,
@@ -161,8 +162,7 @@ def order_create_list() -> Any:
 @bp.get("/order/<int:obj_id>")
 def order_get(obj_id: int) -> Any:
     """One order."""
-    obj = existing(state().store, "order", obj_id)
-    return value_response("order", obj)
+    return stored_response("order", obj_id)
 
 
 @bp.put("/order/<int:obj_id>")
@@ -249,8 +249,7 @@ def orderline_create_list() -> Any:
 @bp.get("/order/orderline/<int:obj_id>")
 def orderline_get(obj_id: int) -> Any:
     """One order line."""
-    obj = existing(state().store, "orderLine", obj_id)
-    return value_response("orderLine", obj)
+    return stored_response("orderLine", obj_id)
 
 
 @bp.delete("/order/orderline/<int:obj_id>")

@@ -47,10 +47,11 @@ def create_sandbox_app(
     )
     app.extensions["tripletex_sandbox"] = state
 
-    from . import api_master, api_orders, api_time, control
+    from . import api_master, api_orders, api_salary, api_timesheet, control
 
     app.register_blueprint(api_master.bp, url_prefix=API_PREFIX)
-    app.register_blueprint(api_time.bp, url_prefix=API_PREFIX)
+    app.register_blueprint(api_timesheet.bp, url_prefix=API_PREFIX)
+    app.register_blueprint(api_salary.bp, url_prefix=API_PREFIX)
     app.register_blueprint(api_orders.bp, url_prefix=API_PREFIX)
     app.register_blueprint(control.bp, url_prefix="/_sandbox")
 

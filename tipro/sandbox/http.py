@@ -189,6 +189,11 @@ def value_response(kind: str, obj: dict[str, Any], status: int = 200) -> Any:
     return resp
 
 
+def stored_response(kind: str, obj_id: int) -> Any:
+    """{"value": ...} of one stored object; 404 when it does not exist."""
+    return value_response(kind, existing(state().store, kind, obj_id))
+
+
 def values_response(kind: str, objs: list[dict[str, Any]], status: int = 200) -> Any:
     """A ListResponse of exactly these objects (for writes), no paging."""
     sel = parse_fields(request.args.get("fields"))

@@ -36,7 +36,12 @@ from tipro.models.people import (
 from tipro.models.sync import TripletexConnection
 from tipro.sync.engine import WEBHOOK_SUBJECTS
 from tipro.tripletex.client import MemorySessionCache, RequestLogEntry, TripletexClient
-from tipro.tripletex.errors import NeedsReconnect, PermissionDenied, TripletexError
+from tipro.tripletex.errors import (
+    NeedsReconnect,
+    OutcomeUnknown,
+    PermissionDenied,
+    TripletexError,
+)
 from tipro.tripletex.redact import redact
 
 log = logging.getLogger(__name__)
@@ -316,6 +321,17 @@ def connect(
     )
 
 
+def _read_back_subscriptions(client: TripletexClient, target: str) -> tuple[list[int], list[str]]:
+    """(ids of our subscriptions in Tripletex, events still without one), by our callback URL.
+
+    A create whose answer was lost may have been stored: reading back is the only way to know
+    (never replay a write blindly), and it keeps every subscription tracked for disconnect.
+    """
+    ours = [s for s in client.list_event_subscriptions() if s.get("targetUrl") == target]
+    events = {s.get("event") for s in ours}
+    return [s["id"] for s in ours], [e for e in WEBHOOK_EVENTS if e not in events]
+
+
 def subscribe_webhooks(
     session: Session, company: Company, settings: Mapping[str, Any]
 ) -> tuple[str, str | None]:
@@ -333,20 +349,32 @@ def subscribe_webhooks(
     client = build_client(session, company, settings)
     created: list[int] = []
     try:
-        existing = client.list_event_subscriptions()
-        for sub in existing:
+        for sub in client.list_event_subscriptions():
             # Left over from an earlier connect with this token: replaced with the new secret.
             if sub.get("targetUrl") == target:
                 client.delete_event_subscription(sub["id"])
         for event in WEBHOOK_EVENTS:
-            sub = client.create_event_subscription(
+            try:
+                client.create_event_subscription(
+                    event, target, auth_header_name=WEBHOOK_HEADER, auth_header_value=secret
+                )
+            except OutcomeUnknown:
+                pass  # stored or not: the read-back below tells
+        created, missing = _read_back_subscriptions(client, target)
+        for event in missing:  # not stored after all: one more try each
+            client.create_event_subscription(
                 event, target, auth_header_name=WEBHOOK_HEADER, auth_header_value=secret
             )
-            created.append(sub["id"])
+        if missing:
+            created, _ = _read_back_subscriptions(client, target)
     except TripletexError as error:
         log.warning(
             "webhook subscription failed for company %s: %s", company_id, redact(str(error))
         )
+        try:
+            created, _ = _read_back_subscriptions(client, target)
+        except TripletexError:
+            pass  # keep what we knew
         row = _connection_row(session, company_id)
         row.webhook_status = "unavailable"
         row.webhook_error = error.user_message

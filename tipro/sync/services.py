@@ -12,6 +12,7 @@ the job, the CLI command), so queries need no company filter.
 
 from __future__ import annotations
 
+import logging
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -49,6 +50,8 @@ from tipro.models.sync import (
 from tipro.sync.engine import DATA_TYPES
 from tipro.tenancy import company_scope
 from tipro.writes import serialise
+
+log = logging.getLogger(__name__)
 
 JOB_TIMEOUT = 3600
 # A queued run with no job behind it: its trigger runs it itself (enqueue_job=False); after
@@ -186,7 +189,11 @@ def record_webhook(company_id: int, data_type: str, tripletex_id: int, event: st
         db.session.commit()
         return
     db.session.commit()
-    request_sync(company_id, mode=MODE_CHANGES, trigger="webhook")
+    try:
+        request_sync(company_id, mode=MODE_CHANGES, trigger="webhook")
+    except jobs.QueueUnavailable:
+        # The change is stored: the next run (schedule or button) refreshes it.
+        log.warning("webhook for company %s stored; the queue does not answer", company_id)
 
 
 def run_inline(company_id: int, *, full: bool = False, trigger: str = "cli") -> SyncRun:

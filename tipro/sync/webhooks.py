@@ -38,7 +38,7 @@ def tripletex(key: str):
         or verb not in ("create", "update", "delete")
         or not isinstance(object_id, int)
         or isinstance(object_id, bool)
-        or object_id <= 0
+        or not 0 < object_id < 2**63  # the pending change's BIGINT column holds no more
     ):
         return jsonify({"error": "bad request"}), 400
     # A public endpoint has no logged-in company: the verified key names it.

@@ -1,4 +1,4 @@
-"""Sandbox routes: timesheet entries, approvals, salary type specifications and payroll."""
+"""Sandbox routes: timesheet entries, month and week approval, salary type specifications."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import Blueprint
 
-from .api_master import _salary_module, activities_for, project_open_for
+from .api_master import activities_for, project_open_for, require_salary_module
 from .http import (
     arg_date,
     arg_ids,
@@ -24,6 +24,7 @@ from .http import (
     parse_date,
     ref_id,
     state,
+    stored_response,
     validation_error,
     value_response,
     values_response,
@@ -31,7 +32,7 @@ from .http import (
 from .render import ApiProblem
 from .rules import ingest, required_fields
 
-bp = Blueprint("sandbox_time", __name__)
+bp = Blueprint("sandbox_timesheet", __name__)
 
 MSG_DUPLICATE = (
     "Det er allerede registrert timer på den ansatte på denne dagen, på denne aktiviteten og "
@@ -301,8 +302,7 @@ def entry_update_list() -> Any:
 @bp.get("/timesheet/entry/<int:obj_id>")
 def entry_get(obj_id: int) -> Any:
     """One entry."""
-    obj = existing(state().store, "timesheetEntry", obj_id)
-    return value_response("timesheetEntry", obj)
+    return stored_response("timesheetEntry", obj_id)
 
 
 @bp.delete("/timesheet/entry/<int:obj_id>")
@@ -360,40 +360,35 @@ def _statuses() -> list[dict[str, Any]]:
     return [_month_status(st, e, month) for e in sorted(emps)]
 
 
+def _approval_changes(st: Any, action: str) -> dict[str, Any]:
+    """What complete, approve, unapprove and reopen set on a month or week status."""
+    cleared = {"approved": False, "approvedBy": None, "approvedDate": None}
+    return {
+        "complete": {"completed": True},
+        "approve": {
+            "completed": True,
+            "approved": True,
+            "approvedBy": {"id": st.token_owner_id},
+            "approvedDate": st.oslo_today().isoformat(),
+        },
+        "unapprove": cleared,
+        "reopen": {"completed": False, **cleared},
+    }[action]
+
+
 def _month_action(action: str) -> Any:
     st = state()
     with st.lock:
         statuses = _statuses()
-        today = st.oslo_today().isoformat()
         for m in statuses:
-            if action == "complete":
-                changes: dict[str, Any] = {"completed": True}
-            elif action == "approve":
+            changes = _approval_changes(st, action)
+            if action == "approve":
                 until = arg_date("approvedUntilDate")
                 year, month = (int(x) for x in m["monthYear"].split("-"))
                 last = dt.date(year, month, calendar.monthrange(year, month)[1])
-                changes = {
-                    "completed": True,
-                    "approved": True,
-                    "approvedBy": {"id": st.token_owner_id},
-                    "approvedDate": today,
-                    "approvedUntilDate": (until or last).isoformat(),
-                }
-            elif action == "unapprove":
-                changes = {
-                    "approved": False,
-                    "approvedBy": None,
-                    "approvedDate": None,
-                    "approvedUntilDate": None,
-                }
-            else:  # reopen
-                changes = {
-                    "completed": False,
-                    "approved": False,
-                    "approvedBy": None,
-                    "approvedDate": None,
-                    "approvedUntilDate": None,
-                }
+                changes["approvedUntilDate"] = (until or last).isoformat()
+            elif action in ("unapprove", "reopen"):
+                changes["approvedUntilDate"] = None
             st.modify("monthlyStatus", m["id"], changes, fire=False)
             _relock(st, ref_id(m, "employee"))
         return values_response("monthlyStatus", statuses)
@@ -439,8 +434,7 @@ def month_by_number() -> Any:
 @bp.get("/timesheet/month/<int:obj_id>")
 def month_get(obj_id: int) -> Any:
     """One monthly status."""
-    obj = existing(state().store, "monthlyStatus", obj_id)
-    return value_response("monthlyStatus", obj)
+    return stored_response("monthlyStatus", obj_id)
 
 
 def _parse_week(value: str | None) -> tuple[int, int]:
@@ -482,23 +476,7 @@ def _week_action(action: str) -> Any:
             emp = arg_int("employeeId", st.token_owner_id)
             assert emp is not None
             w = _week(st, emp, *_parse_week(arg_str("weekYear")))
-        today = st.oslo_today().isoformat()
-        changes: dict[str, Any] = {
-            "complete": {"completed": True},
-            "approve": {
-                "completed": True,
-                "approved": True,
-                "approvedBy": {"id": st.token_owner_id},
-                "approvedDate": today,
-            },
-            "unapprove": {"approved": False, "approvedBy": None, "approvedDate": None},
-            "reopen": {
-                "completed": False,
-                "approved": False,
-                "approvedBy": None,
-                "approvedDate": None,
-            },
-        }[action]
+        changes = _approval_changes(st, action)
         w = st.modify("week", w["id"], changes, fire=False)
         _relock(st, ref_id(w, "employee"))
         return value_response("week", w)
@@ -570,7 +548,7 @@ def _check_spec(st: Any, obj: dict[str, Any], own_id: int | None) -> None:
 def spec_list() -> Any:
     """Salary type specifications in [dateFrom, dateTo)."""
     st = state()
-    _salary_module()
+    require_salary_module()
     date_from, date_to = arg_date("dateFrom"), arg_date("dateTo")
     emp = arg_int("employeeId")
     out = []
@@ -588,7 +566,7 @@ def spec_list() -> Any:
 def spec_create() -> Any:
     """Create one (one per employee/date/salary type)."""
     st = state()
-    _salary_module()
+    require_salary_module()
     data = body_object()
     with st.lock:
         obj = ingest(st, "salaryTypeSpecification", data)
@@ -600,16 +578,15 @@ def spec_create() -> Any:
 @bp.get("/timesheet/salaryTypeSpecification/<int:obj_id>")
 def spec_get(obj_id: int) -> Any:
     """One specification."""
-    _salary_module()
-    obj = existing(state().store, "salaryTypeSpecification", obj_id)
-    return value_response("salaryTypeSpecification", obj)
+    require_salary_module()
+    return stored_response("salaryTypeSpecification", obj_id)
 
 
 @bp.put("/timesheet/salaryTypeSpecification/<int:obj_id>")
 def spec_update(obj_id: int) -> Any:
     """Versioned update."""
     st = state()
-    _salary_module()
+    require_salary_module()
     data = body_object()
     with st.lock:
         obj = existing(st.store, "salaryTypeSpecification", obj_id)
@@ -624,189 +601,10 @@ def spec_update(obj_id: int) -> Any:
 def spec_delete(obj_id: int) -> Any:
     """Delete a specification."""
     st = state()
-    _salary_module()
+    require_salary_module()
     with st.lock:
         obj = existing(st.store, "salaryTypeSpecification", obj_id)
         if is_locked(st, ref_id(obj, "employee"), dt.date.fromisoformat(obj["date"])):
             raise ApiProblem(409, 10000, MSG_LOCKED, "Locked")
         st.remove("salaryTypeSpecification", obj_id)
     return no_content()
-
-
-# -- salary transactions ---------------------------------------------------------------------
-
-
-def _employment_problem(st: Any, emp_id: int, day: dt.date, i: int) -> ApiProblem | None:
-    """Payroll needs an employment covering the date, linked to a division."""
-    emp = st.store.get("employee", emp_id)
-    covering = []
-    for n, ref in enumerate(emp.get("employments", [])):
-        e = st.store.get("employment", ref["id"])
-        if not e:
-            continue
-        start = dt.date.fromisoformat(e["startDate"])
-        end = dt.date.fromisoformat(e["endDate"]) if e.get("endDate") else None
-        if start <= day and (end is None or end >= day):
-            covering.append((n, e))
-    if not covering:
-        return ApiProblem(
-            422,
-            18000,
-            "Validering feilet.",
-            "VALIDATION_ERROR",
-            [
-                {
-                    "field": "employments",
-                    "path": f"payslips[{i}].employee.employments",
-                    "message": "Den ansatte har ikke et arbeidsforhold i perioden.",
-                    "rootId": emp_id,
-                }
-            ],
-        )
-    for n, e in covering:
-        if not e.get("division"):
-            return ApiProblem(
-                422,
-                18000,
-                "Validering feilet.",
-                "VALIDATION_ERROR",
-                [
-                    {
-                        "field": "employments.division.name",
-                        "path": f"employments[{n}].division.name",
-                        "message": "Feltet kan ikke være tomt.",
-                        "rootId": emp_id,
-                    }
-                ],
-            )
-    return None
-
-
-@bp.post("/salary/transaction")
-def salary_transaction_create() -> Any:
-    """Book a payroll transaction with payslips immediately (no draft)."""
-    st = state()
-    _salary_module()
-    data = body_object()
-    with st.lock:
-        required_fields(st, "salaryTransaction", data)
-        year, month = int(data["year"]), int(data["month"])
-        if not 1 <= month <= 12:
-            raise validation_error("month", "Ugyldig måned.")
-        day = (
-            parse_date(data["date"], "date")
-            if data.get("date")
-            else dt.date(year, month, calendar.monthrange(year, month)[1])
-        )
-        payslips = data.get("payslips") or []
-        if not payslips:
-            raise validation_error("payslips", "Feltet må fylles ut.")
-        planned = []
-        for i, slip in enumerate(payslips):
-            required_fields(st, "payslip", slip, f"payslips[{i}].")
-            p = ingest(st, "payslip", slip, f"payslips[{i}].")
-            problem = _employment_problem(st, ref_id(p, "employee"), day, i)
-            if problem:
-                raise problem
-            specs = []
-            for j, spec in enumerate(slip.get("specifications") or []):
-                prefix = f"payslips[{i}].specifications[{j}]."
-                required_fields(st, "salarySpecification", spec, prefix)
-                s = ingest(st, "salarySpecification", spec, prefix)
-                s.setdefault("amount", round(float(s["rate"]) * float(s["count"]), 2))
-                s.setdefault("year", year)
-                s.setdefault("month", month)
-                s["employee"] = p["employee"]
-                specs.append(s)
-            planned.append((p, specs))
-        tx = st.insert(
-            "salaryTransaction",
-            {
-                "date": day.isoformat(),
-                "year": year,
-                "month": month,
-                "isHistorical": bool(data.get("isHistorical", False)),
-                "paySlipsAvailableDate": data.get("paySlipsAvailableDate"),
-                "payslips": [],
-            },
-        )
-        numbers = [p.get("number", 0) for p in st.store.all("payslip")]
-        next_number = max(numbers, default=0) + 1
-        for p, specs in planned:
-            gross = round(sum(float(s["amount"]) for s in specs), 2)
-            slip = st.insert(
-                "payslip",
-                {
-                    **p,
-                    "transaction": {"id": tx["id"]},
-                    "date": day.isoformat(),
-                    "year": year,
-                    "month": month,
-                    "specifications": [],
-                    "grossAmount": gross,
-                    "amount": gross,
-                    "vacationAllowanceAmount": 0.0,
-                    "number": next_number,
-                },
-            )
-            next_number += 1
-            slip["specifications"] = [
-                {"id": st.insert("salarySpecification", {**s, "payslip": {"id": slip["id"]}})["id"]}
-                for s in specs
-            ]
-            tx["payslips"].append({"id": slip["id"]})
-    return value_response("salaryTransaction", tx, 201)
-
-
-@bp.get("/salary/transaction/<int:obj_id>")
-def salary_transaction_get(obj_id: int) -> Any:
-    """One salary transaction."""
-    _salary_module()
-    obj = existing(state().store, "salaryTransaction", obj_id)
-    return value_response("salaryTransaction", obj)
-
-
-@bp.delete("/salary/transaction/<int:obj_id>")
-def salary_transaction_delete(obj_id: int) -> Any:
-    """Delete a transaction with its payslips."""
-    st = state()
-    _salary_module()
-    with st.lock:
-        tx = existing(st.store, "salaryTransaction", obj_id)
-        for ref in tx.get("payslips", []):
-            slip = st.store.get("payslip", ref["id"])
-            for sref in (slip or {}).get("specifications", []):
-                st.store.remove("salarySpecification", sref["id"])
-            st.store.remove("payslip", ref["id"])
-        st.store.remove("salaryTransaction", obj_id)
-    return no_content()
-
-
-@bp.get("/salary/payslip")
-def payslip_list() -> Any:
-    """Payslips by transaction, employee and year/month ranges (To exclusive)."""
-    st = state()
-    _salary_module()
-    ids, emps, txs = arg_ids("id"), arg_ids("employeeId"), arg_ids("wageTransactionId")
-    year_from, year_to = arg_int("yearFrom"), arg_int("yearTo")
-    month_from, month_to = arg_int("monthFrom"), arg_int("monthTo")
-    out = [
-        p
-        for p in st.all("payslip")
-        if (ids is None or p["id"] in ids)
-        and (emps is None or ref_id(p, "employee") in emps)
-        and (txs is None or ref_id(p, "transaction") in txs)
-        and (year_from is None or p["year"] >= year_from)
-        and (year_to is None or p["year"] < year_to)
-        and (month_from is None or p["month"] >= month_from)
-        and (month_to is None or p["month"] < month_to)
-    ]
-    return list_response("payslip", out)
-
-
-@bp.get("/salary/payslip/<int:obj_id>")
-def payslip_get(obj_id: int) -> Any:
-    """One payslip."""
-    _salary_module()
-    obj = existing(state().store, "payslip", obj_id)
-    return value_response("payslip", obj)
