@@ -111,6 +111,16 @@ def redis_url(tmp_instance) -> Iterator[str]:
     proc.wait(timeout=10)
 
 
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def race_server(request, tmp_path_factory, redis_url):
+    """A real server for each deployment, one per test module (tests/race.py)."""
+    from tests.race import race_target
+
+    instance = tmp_path_factory.mktemp(f"race-{request.param}")
+    with race_target(request.param, instance, redis_url) as running:
+        yield running
+
+
 @pytest.fixture(scope="session")
 def app(database_url, redis_url, tmp_instance):
     """The app, configured like production but on the test database and a private queue prefix."""

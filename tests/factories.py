@@ -69,8 +69,8 @@ def _synced(model, company: Company, **fields):
     return _row(model, company_id=company.id, tripletex_id=tx_id(), **fields)
 
 
-def new_company(name: str | None = None) -> Company:
-    company = _row(Company, name=name or f"Firma {secrets.token_hex(3)} AS")
+def new_company(name: str | None = None, **fields) -> Company:
+    company = _row(Company, name=name or f"Firma {secrets.token_hex(3)} AS", **fields)
     _db.session.commit()
     return company
 

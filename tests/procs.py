@@ -31,6 +31,20 @@ def children(pid: int) -> set[int]:
     return {child for child in pids if parent(child) == pid}
 
 
+def descendants(pid: int) -> set[int]:
+    """All processes below `pid` (one walk over /proc), so a test can prove none survive."""
+    below: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            below.setdefault(parent(int(entry.name)), []).append(int(entry.name))
+    found, todo = set(), [pid]
+    while todo:
+        for child in below.get(todo.pop(), []):
+            found.add(child)
+            todo.append(child)
+    return found
+
+
 def wait_for(condition, seconds: float, poll: float = 0.1):
     """condition()'s first true value within `seconds`, else its last value."""
     deadline = time.monotonic() + seconds

@@ -24,11 +24,13 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TypeVar
 
 import requests
 from sqlalchemy import create_engine, text
 
 REPO = Path(__file__).resolve().parent.parent
+T = TypeVar("T")
 _CSRF_META = re.compile(r'"X-CSRFToken": "([^"]+)"')
 
 
@@ -178,23 +180,38 @@ def gunicorn_server(instance: Path, admin_url: str, redis_url: str) -> Iterator[
 
 
 @contextmanager
-def race_target(kind: str, instance: Path, redis_url: str) -> Iterator[RaceTarget]:
+def race_target(
+    kind: str, instance: Path, redis_url: str, *, embedded_env: dict[str, str] | None = None
+) -> Iterator[RaceTarget]:
     """The server for a parametrised race fixture: "sqlite" (embedded) or "postgresql".
 
-    Skips the test when PostgreSQL does not answer.
+    gunicorn queues on `redis_url`; the embedded server on its launcher's own Redis unless
+    `embedded_env` says otherwise. Skips the test when PostgreSQL does not answer.
     """
     import pytest
 
     from tests.conftest import PG_ADMIN_URL, _postgres_available
 
     if kind == "sqlite":
-        server = embedded_server(instance)
+        server = embedded_server(instance, env=embedded_env)
     else:
         if not _postgres_available():
             pytest.skip("PostgreSQL does not answer on 127.0.0.1:5432 (it does on CI machines)")
         server = gunicorn_server(instance, PG_ADMIN_URL, redis_url)
     with server as running:
         yield running
+
+
+def in_db(app, work: Callable[[Any], T]) -> T:
+    """`work(db)` inside the app's context; the test's connections are closed afterwards."""
+    from tipro.extensions import db
+
+    with app.app_context():
+        try:
+            return work(db)
+        finally:
+            db.session.remove()
+            db.engine.dispose()
 
 
 class Browser:

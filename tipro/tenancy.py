@@ -7,13 +7,13 @@ company ids themselves: another company's row simply does not exist for them (40
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import TypeVar
 
 from flask import abort
-from sqlalchemy import event
+from sqlalchemy import event, select
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
 
 from tipro.extensions import db
@@ -86,6 +86,12 @@ def get(model: type[M], ident: int) -> M | None:
     ):
         return None
     return obj
+
+
+def active_rows(model: type[M], *order_by, where: Iterable = ()) -> list[M]:
+    """The current company's active rows of `model` (is_active), ordered; `where` narrows."""
+    query = select(model).where(model.is_active.is_(True), *where).order_by(*order_by)
+    return list(db.session.scalars(query))
 
 
 def get_or_404(model: type[M], ident) -> M:

@@ -44,19 +44,22 @@ def test_default_types_map_salary_types_and_activities(client, login, world, db)
         assert "style=" not in body and "<script>" not in body and " onclick=" not in body
 
 
+def _supplement_form(name: str, **fields: str) -> dict[str, str]:
+    """The supplement type form as the page posts it: hours per entry unless told otherwise."""
+    return {"name": name, "unit": "hours", "per": "entry", **fields}
+
+
 def test_create_supplement_type_and_audit(client, login, world, db):
     login(world.admin)
     response = client.post(
         "/admin/tillegg",
-        data={
-            "name": "Utetillegg",
-            "unit": "hours",
-            "per": "entry",
-            "salary_type_id": str(world.overtime50.id),
-            "product_id": "",
-            "position": "3",
-            "is_active": "y",
-        },
+        data=_supplement_form(
+            "Utetillegg",
+            salary_type_id=str(world.overtime50.id),
+            product_id="",
+            position="3",
+            is_active="y",
+        ),
     )
     assert response.status_code == 302, response.get_data(as_text=True)
     row = db.session.scalar(select(SupplementType).where(SupplementType.name == "Utetillegg"))
@@ -70,13 +73,7 @@ def test_create_supplement_type_and_audit(client, login, world, db):
     # Edit: deactivate.
     response = client.post(
         f"/admin/tillegg/{row.id}",
-        data={
-            "name": "Utetillegg",
-            "unit": "hours",
-            "per": "entry",
-            "salary_type_id": "",
-            "position": "3",
-        },
+        data=_supplement_form("Utetillegg", salary_type_id="", position="3"),
     )
     assert response.status_code == 302
     db.session.refresh(row)
@@ -106,13 +103,7 @@ def test_mapping_to_another_companys_salary_type_is_unknown(client, login, make_
     mine, theirs = make_world(), make_world()
     login(mine.admin)
     response = client.post(
-        "/admin/tillegg",
-        data={
-            "name": "Lurt",
-            "unit": "hours",
-            "per": "entry",
-            "salary_type_id": str(theirs.overtime50.id),
-        },
+        "/admin/tillegg", data=_supplement_form("Lurt", salary_type_id=str(theirs.overtime50.id))
     )
     assert response.status_code == 422
     assert "Ukjent lønnsart" in response.get_data(as_text=True)

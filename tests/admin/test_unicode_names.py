@@ -13,60 +13,36 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.conftest import TEST_PASSWORD
-from tests.race import Browser, fire, race_target
+from tests.factories import new_company, new_user
+from tests.race import Browser, fire, in_db
 from tipro.models.extras import name_key
 
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def target(request, tmp_path_factory, redis_url):
-    instance = tmp_path_factory.mktemp(f"names-{request.param}")
-    with race_target(request.param, instance, redis_url) as running:
-        yield running
-
-
 @pytest.fixture
-def scene(target):
+def scene(race_server):
     """A fresh company with an admin and one absence activity (committed)."""
-    from tests.conftest import password_hash
-    from tipro.extensions import db
-    from tipro.models import Activity, Company, User
+    from tipro.models import Activity
 
-    app = target.app()
     tag = secrets.token_hex(3)
-    with app.app_context():
-        company = Company(name=f"Navn {tag} AS")
-        db.session.add(company)
-        db.session.flush()
+
+    def seed(db):
+        company = new_company(f"Navn {tag} AS")
         activity = Activity(company_id=company.id, tripletex_id=7, name="Fravær", is_general=True)
-        admin = User(
-            company_id=company.id,
-            email=f"admin-{tag}@navn.no",
-            role="admin",
-            name="Anne",
-            password_hash=password_hash(),
-        )
-        db.session.add_all([activity, admin])
-        db.session.commit()
-        ids = {"company": company.id, "email": admin.email, "activity": activity.id}
-        db.session.remove()
-        db.engine.dispose()
-    ids["app"] = app
-    return ids
+        db.session.add(activity)
+        admin = new_user(company, "admin", email=f"admin-{tag}@navn.no", name="Anne")
+        return {"company": company.id, "email": admin.email, "activity": activity.id}
+
+    app = race_server.app()
+    return {**in_db(app, seed), "app": app}
 
 
 def _count(scene, model, **where) -> int:
-    from tipro.extensions import db
-
-    with scene["app"].app_context():
-        query = select(func.count(model.id)).where(model.company_id == scene["company"])
-        for name, value in where.items():
-            query = query.where(getattr(model, name) == value)
-        count = db.session.scalar(query)
-        db.session.remove()
-        db.engine.dispose()
-        return count
+    query = select(func.count(model.id)).where(model.company_id == scene["company"])
+    for name, value in where.items():
+        query = query.where(getattr(model, name) == value)
+    return in_db(scene["app"], lambda db: db.session.scalar(query))
 
 
 def _absence(scene, name: str) -> dict:
@@ -85,10 +61,10 @@ def test_name_key_folds_case_in_every_script():
     assert name_key("Ferie") != name_key("Færie")
 
 
-def test_names_differing_only_in_nordic_case_are_one_name(target, scene):
+def test_names_differing_only_in_nordic_case_are_one_name(race_server, scene):
     from tipro.models import AbsenceType, SupplementType
 
-    admin = Browser(target.base_url).login(scene["email"], TEST_PASSWORD)
+    admin = Browser(race_server.base_url).login(scene["email"], TEST_PASSWORD)
     assert admin.post("/admin/fravaerstyper", _absence(scene, "Sykt barn Å")).status_code == 302
     for twin in ("Sykt barn å", "Sykt barn Å", "SYKT BARN Å", " sykt  barn å "):
         response = admin.post("/admin/fravaerstyper", _absence(scene, twin))
@@ -102,10 +78,10 @@ def test_names_differing_only_in_nordic_case_are_one_name(target, scene):
     assert _count(scene, SupplementType) == 1
 
 
-def test_parallel_creates_of_one_name_store_one_and_answer_in_norwegian(target, scene):
+def test_parallel_creates_of_one_name_store_one_and_answer_in_norwegian(race_server, scene):
     from tipro.models import AbsenceType, CustomField, SupplementType
 
-    admins = [Browser(target.base_url).login(scene["email"], TEST_PASSWORD) for _ in range(6)]
+    admins = [Browser(race_server.base_url).login(scene["email"], TEST_PASSWORD) for _ in range(6)]
     spellings = [
         "Ærlig tid Ø",
         "ærlig tid ø",

@@ -14,7 +14,7 @@ from cryptography.fernet import Fernet
 from sqlalchemy import func, select
 
 from tests.app.test_security import EXPECTED_CSP
-from tests.factories import NOON, hours_world
+from tests.factories import NOON, hours_world, new_entry
 from tipro.extensions import csrf
 from tipro.extensions import db as _db
 from tipro.models import (
@@ -75,6 +75,19 @@ def test_every_company_table_is_company_scoped():
         assert not column.nullable and column.foreign_keys, name
 
 
+def _secret_entry(world, user, tail: str, comment: str, *, hours: str) -> TimeEntry:
+    """A committed entry on the world's project, its uuid and comment easy to spot in a page."""
+    return new_entry(
+        user,
+        world.day,
+        hours,
+        uuid=f"00000000-0000-4000-8000-00000000{tail}",
+        project_id=world.project.id,
+        activity_id=world.project_activity.id,
+        comment=comment,
+    )
+
+
 @pytest.fixture
 def two_worlds(db, frozen_clock):
     """Company A (the tests' own) and company B with one of everything A could point at."""
@@ -89,19 +102,10 @@ def two_worlds(db, frozen_clock):
         ),
         "salary": SalaryType(company_id=cid, tripletex_id=9001, number="9", name="B-lønn"),
         "product": Product(company_id=cid, tripletex_id=9002, name="B-produkt"),
-        "entry": TimeEntry(
-            company_id=cid,
-            uuid="00000000-0000-4000-8000-00000000b0b0",
-            user_id=b.user.id,
-            date=b.day,
-            hours=3,
-            project_id=b.project.id,
-            activity_id=b.project_activity.id,
-            comment="B-kommentar-hemmelig",
-        ),
     }
     db.session.add_all(b_extra.values())
     db.session.commit()
+    b_extra["entry"] = _secret_entry(b, b.user, "b0b0", "B-kommentar-hemmelig", hours="3")
     return a, b, b_extra
 
 
@@ -309,18 +313,7 @@ def test_every_route_enforces_its_role(app, client, make_company, make_user, log
 
 def test_employee_cannot_reach_a_colleagues_entries(client, login, db, frozen_clock):
     w = hours_world(frozen_clock(NOON).date())
-    theirs = TimeEntry(
-        company_id=w.company.id,
-        uuid="00000000-0000-4000-8000-00000000c0c0",
-        user_id=w.colleague.id,
-        date=w.day,
-        hours=2,
-        project_id=w.project.id,
-        activity_id=w.project_activity.id,
-        comment="kollegas-kommentar",
-    )
-    db.session.add(theirs)
-    db.session.commit()
+    theirs = _secret_entry(w, w.colleague, "c0c0", "kollegas-kommentar", hours="2")
     login(w.user)
     assert client.get(f"/registreringer/{theirs.id}").status_code == 404
     assert client.post(f"/registreringer/{theirs.id}", data={"hours": "1"}).status_code == 404

@@ -17,7 +17,8 @@ import requests
 from sqlalchemy import func, select
 
 from tests.conftest import TEST_PASSWORD
-from tests.race import Browser, fire, race_target
+from tests.factories import new_company, new_user
+from tests.race import Browser, fire, in_db
 
 pytestmark = pytest.mark.slow
 
@@ -26,49 +27,16 @@ THROTTLED = "For mange mislykkede innlogginger for denne kontoen"
 _TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def target(request, tmp_path_factory, redis_url):
-    instance = tmp_path_factory.mktemp(f"login-race-{request.param}")
-    with race_target(request.param, instance, redis_url) as running:
-        yield running
-
-
-def _in_db(target, work):
-    from tipro.extensions import db
-
-    app = target.app()
-    with app.app_context():
-        try:
-            return work(db)
-        finally:
-            db.session.remove()
-            db.engine.dispose()
-
-
 @pytest.fixture
-def account(target) -> str:
+def account(race_server) -> str:
     """A fresh committed user; returns the e-mail address."""
-    from tests.conftest import password_hash
-    from tipro.models import Company, User
-
     tag = secrets.token_hex(3)
 
     def seed(db):
-        company = Company(name=f"Innlogging {tag} AS")
-        db.session.add(company)
-        db.session.flush()
-        user = User(
-            company_id=company.id,
-            email=f"kari-{tag}@race.no",
-            role="employee",
-            name="Kari",
-            password_hash=password_hash(),
-        )
-        db.session.add(user)
-        db.session.commit()
-        return user.email
+        company = new_company(f"Innlogging {tag} AS")
+        return new_user(company, email=f"kari-{tag}@race.no", name="Kari").email
 
-    return _in_db(target, seed)
+    return in_db(race_server.app(), seed)
 
 
 def _login_form(base_url: str) -> tuple[requests.Session, str]:
@@ -86,12 +54,12 @@ def _post_login(base_url, http, token, email, password, **extra) -> requests.Res
     )
 
 
-def test_thirty_parallel_wrong_passwords_get_at_most_five_checked(target, account, app):
+def test_thirty_parallel_wrong_passwords_get_at_most_five_checked(race_server, account, app):
     limit = app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]
-    forms = [_login_form(target.base_url) for _ in range(30)]  # ready before the start
+    forms = [_login_form(race_server.base_url) for _ in range(30)]  # ready before the start
     answers = fire(
         30,
-        lambda i: _post_login(target.base_url, *forms[i], account, f"feil-passord-{i}"),
+        lambda i: _post_login(race_server.base_url, *forms[i], account, f"feil-passord-{i}"),
     )
     assert all(isinstance(a, requests.Response) for a in answers), answers
     codes = sorted(a.status_code for a in answers)
@@ -104,8 +72,8 @@ def test_thirty_parallel_wrong_passwords_get_at_most_five_checked(target, accoun
 
     from tipro.models import LoginFailure
 
-    failures = _in_db(
-        target,
+    failures = in_db(
+        race_server.app(),
         lambda db: db.session.scalar(
             select(func.count(LoginFailure.id)).where(LoginFailure.email == account)
         ),
@@ -113,15 +81,19 @@ def test_thirty_parallel_wrong_passwords_get_at_most_five_checked(target, accoun
     assert failures == len(checked)  # one row per checked password, none for the refused
 
     # The right password is refused while the account is throttled.
-    right = _post_login(target.base_url, *_login_form(target.base_url), account, TEST_PASSWORD)
+    right = _post_login(
+        race_server.base_url, *_login_form(race_server.base_url), account, TEST_PASSWORD
+    )
     assert right.status_code == 429 and THROTTLED in right.text
 
 
-def test_cookies_copied_before_logout_open_nothing_after_it(target, account):
-    browser = Browser(target.base_url)
-    http, token = _login_form(target.base_url)
+def test_cookies_copied_before_logout_open_nothing_after_it(race_server, account):
+    browser = Browser(race_server.base_url)
+    http, token = _login_form(race_server.base_url)
     assert (
-        _post_login(target.base_url, http, token, account, TEST_PASSWORD, remember="y").status_code
+        _post_login(
+            race_server.base_url, http, token, account, TEST_PASSWORD, remember="y"
+        ).status_code
         == 302
     )
     browser.http = http
@@ -131,9 +103,12 @@ def test_cookies_copied_before_logout_open_nothing_after_it(target, account):
         copy = requests.Session()
         copy.cookies.set(name, http.cookies.get(name), domain="127.0.0.1", path="/")
         copies[name] = copy
-        assert copy.get(f"{target.base_url}/", allow_redirects=False, timeout=30).status_code == 200
+        assert (
+            copy.get(f"{race_server.base_url}/", allow_redirects=False, timeout=30).status_code
+            == 200
+        )
     logout = browser.post("/logg-ut", {}, boosted=False)
     assert logout.status_code == 302
     for name, copy in copies.items():
-        answer = copy.get(f"{target.base_url}/", allow_redirects=False, timeout=30)
+        answer = copy.get(f"{race_server.base_url}/", allow_redirects=False, timeout=30)
         assert answer.status_code == 302 and "/logg-inn" in answer.headers["Location"], name

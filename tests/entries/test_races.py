@@ -15,7 +15,8 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.conftest import TEST_PASSWORD
-from tests.race import Browser, fire, race_target
+from tests.factories import new_company, new_user
+from tests.race import Browser, fire, in_db
 
 pytestmark = pytest.mark.slow
 
@@ -24,59 +25,42 @@ DAY = date(2026, 6, 10)
 WEEK = "2026-W24"
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def target(request, tmp_path_factory, redis_url):
-    instance = tmp_path_factory.mktemp(f"race-{request.param}")
-    with race_target(request.param, instance, redis_url) as running:
-        yield running
-
-
 @pytest.fixture
-def scene(target):
+def scene(race_server):
     """A fresh company with two employees, one project and one activity (committed)."""
-    from tests.conftest import password_hash
-    from tipro.extensions import db
-    from tipro.models import Activity, Company, Employee, Project, User
+    from tipro.models import Activity, Employee, Project
 
-    app = target.app()
     tag = secrets.token_hex(3)
-    with app.app_context():
-        company = Company(name=f"Kappløp {tag} AS")
-        db.session.add(company)
-        db.session.flush()
+
+    def seed(db):
+        company = new_company(f"Kappløp {tag} AS")
         employees = [
             Employee(company_id=company.id, tripletex_id=900 + i, first_name=n, last_name="Løp")
             for i, n in enumerate(("Kari", "Ola"))
         ]
-        db.session.add_all(employees)
         activity = Activity(company_id=company.id, tripletex_id=1, name="Arbeid", is_general=True)
         project = Project(company_id=company.id, tripletex_id=2, number="1", name="Bygg")
-        db.session.add_all([activity, project])
+        db.session.add_all([*employees, activity, project])
         db.session.flush()
         users = [
-            User(
-                company_id=company.id,
+            new_user(
+                company,
                 email=f"{e.first_name.lower()}-{tag}@race.no",
-                role="employee",
                 name=e.first_name,
                 employee_id=e.id,
-                password_hash=password_hash(),
             )
             for e in employees
         ]
-        db.session.add_all(users)
-        db.session.commit()
-        ids = {
+        return {
             "company": company.id,
             "user": users[0].id,
             "email": users[0].email,
             "project": project.id,
             "activity": activity.id,
         }
-        db.session.remove()
-        db.engine.dispose()
-    ids["app"] = app
-    return ids
+
+    app = race_server.app()
+    return {**in_db(app, seed), "app": app}
 
 
 def _entry(scene, hours: str, day: date = DAY) -> dict:
@@ -89,39 +73,27 @@ def _entry(scene, hours: str, day: date = DAY) -> dict:
 
 
 def _stored_hours(scene, day: date = DAY) -> Decimal:
-    from tipro.extensions import db
     from tipro.models import TimeEntry
 
-    with scene["app"].app_context():
-        total = db.session.scalar(
-            select(func.coalesce(func.sum(TimeEntry.hours), 0)).where(
-                TimeEntry.user_id == scene["user"], TimeEntry.date == day
-            )
-        )
-        db.session.remove()
-        db.engine.dispose()
-        return Decimal(total)
+    query = select(func.coalesce(func.sum(TimeEntry.hours), 0)).where(
+        TimeEntry.user_id == scene["user"], TimeEntry.date == day
+    )
+    return Decimal(in_db(scene["app"], lambda db: db.session.scalar(query)))
 
 
 def _states(scene) -> list[str]:
-    from tipro.extensions import db
     from tipro.models import TimeEntry
 
-    with scene["app"].app_context():
-        states = list(
-            db.session.scalars(select(TimeEntry.state).where(TimeEntry.user_id == scene["user"]))
-        )
-        db.session.remove()
-        db.engine.dispose()
-        return states
+    query = select(TimeEntry.state).where(TimeEntry.user_id == scene["user"])
+    return in_db(scene["app"], lambda db: list(db.session.scalars(query)))
 
 
-def _phones(target, scene, n: int) -> list[Browser]:
-    return [Browser(target.base_url).login(scene["email"], TEST_PASSWORD) for _ in range(n)]
+def _phones(race_server, scene, n: int) -> list[Browser]:
+    return [Browser(race_server.base_url).login(scene["email"], TEST_PASSWORD) for _ in range(n)]
 
 
-def test_two_phones_posting_13_hours_each_store_at_most_24(target, scene):
-    phones = _phones(target, scene, 2)
+def test_two_phones_posting_13_hours_each_store_at_most_24(race_server, scene):
+    phones = _phones(race_server, scene, 2)
     for attempt in range(3):
         day = date(2026, 6, 8 + attempt)
         answers = fire(
@@ -133,15 +105,15 @@ def test_two_phones_posting_13_hours_each_store_at_most_24(target, scene):
         assert all(code < 500 for code in codes), codes
 
 
-def test_eight_parallel_six_hour_posts_store_exactly_24(target, scene):
-    phones = _phones(target, scene, 8)
+def test_eight_parallel_six_hour_posts_store_exactly_24(race_server, scene):
+    phones = _phones(race_server, scene, 8)
     answers = fire(8, lambda i: phones[i].post("/registreringer", _entry(scene, "6")))
     assert all(a.status_code < 500 for a in answers), [a.status_code for a in answers]
     assert _stored_hours(scene) == Decimal("24")
 
 
-def test_submitting_a_week_while_entries_arrive_leaves_none_open(target, scene):
-    phones = _phones(target, scene, 6)
+def test_submitting_a_week_while_entries_arrive_leaves_none_open(race_server, scene):
+    phones = _phones(race_server, scene, 6)
 
     def act(i: int):
         if i == 0:
@@ -160,13 +132,8 @@ def test_submitting_a_week_while_entries_arrive_leaves_none_open(target, scene):
 
 
 def _count(scene, model, *where) -> int:
-    from tipro.extensions import db
-
-    with scene["app"].app_context():
-        found = db.session.scalar(select(func.count()).select_from(model).where(*where))
-        db.session.remove()
-        db.engine.dispose()
-        return found
+    query = select(func.count()).select_from(model).where(*where)
+    return in_db(scene["app"], lambda db: db.session.scalar(query))
 
 
 def _timers(scene) -> int:
@@ -189,8 +156,8 @@ def _codes(answers) -> list:
     return [getattr(a, "status_code", a) for a in answers]
 
 
-def test_a_double_start_answers_like_one_start(target, scene):
-    phones = _phones(target, scene, 1) * 2  # one phone, the button pressed twice
+def test_a_double_start_answers_like_one_start(race_server, scene):
+    phones = _phones(race_server, scene, 1) * 2  # one phone, the button pressed twice
     answers = fire(2, lambda i: phones[i].post("/klokke/start", _clock(scene)))
     assert _codes(answers) == [303, 303]
     assert _timers(scene) == 1
@@ -200,10 +167,10 @@ def test_a_double_start_answers_like_one_start(target, scene):
 
 
 @pytest.mark.parametrize("button,entries", [("stopp", 1), ("forkast", 0)])
-def test_a_double_stop_or_discard_ends_one_clock_politely(target, scene, button, entries):
+def test_a_double_stop_or_discard_ends_one_clock_politely(race_server, scene, button, entries):
     from tipro.models import TimeEntry
 
-    phone = _phones(target, scene, 1)[0]
+    phone = _phones(race_server, scene, 1)[0]
     assert phone.post("/klokke/start", _clock(scene)).status_code == 303
     answers = fire(2, lambda i: phone.post(f"/klokke/{button}", {}))
     # The second finds no clock and says so on the start page; no second entry.
@@ -216,10 +183,9 @@ def test_a_double_stop_or_discard_ends_one_clock_politely(target, scene, button,
 @pytest.fixture
 def absence_type(scene):
     """An active absence type on its own activity, in the scene's company."""
-    from tipro.extensions import db
     from tipro.models import AbsenceType, Activity
 
-    with scene["app"].app_context():
+    def seed(db):
         activity = Activity(
             company_id=scene["company"], tripletex_id=3, name="Ferie", is_general=True
         )
@@ -228,14 +194,13 @@ def absence_type(scene):
         kind = AbsenceType(company_id=scene["company"], name="Ferie", activity_id=activity.id)
         db.session.add(kind)
         db.session.commit()
-        ident = kind.id
-        db.session.remove()
-        db.engine.dispose()
-    return ident
+        return kind.id
+
+    return in_db(scene["app"], seed)
 
 
-def test_the_same_absence_days_twice_are_stored_once(target, scene, absence_type):
-    phones = _phones(target, scene, 3)
+def test_the_same_absence_days_twice_are_stored_once(race_server, scene, absence_type):
+    phones = _phones(race_server, scene, 3)
     form = {
         "absence_type_id": str(absence_type),
         "date": "2026-06-08",
@@ -248,20 +213,15 @@ def test_the_same_absence_days_twice_are_stored_once(target, scene, absence_type
     assert _stored_hours(scene, date(2026, 6, 8)) == Decimal("7.5")
 
 
-def test_a_double_delete_deletes_once_without_an_error(target, scene):
-    from tipro.extensions import db
+def test_a_double_delete_deletes_once_without_an_error(race_server, scene):
     from tipro.models import TimeEntry
 
-    phone = _phones(target, scene, 1)[0]
+    phone = _phones(race_server, scene, 1)[0]
+    query = select(TimeEntry.id).where(TimeEntry.user_id == scene["user"])
     for attempt in range(3):
         day = date(2026, 6, 8 + attempt)
         assert phone.post("/registreringer", _entry(scene, "2", day)).status_code < 400
-        with scene["app"].app_context():
-            entry_id = db.session.scalar(
-                select(TimeEntry.id).where(TimeEntry.user_id == scene["user"])
-            )
-            db.session.remove()
-            db.engine.dispose()
+        entry_id = in_db(scene["app"], lambda db: db.session.scalar(query))
         answers = fire(2, lambda i, e=entry_id: phone.post(f"/registreringer/{e}/slett", {}))
         # The second finds it deleted (303 as the first, or 404 when the route already
         # cannot find it): never a 500 from deleting a row twice.
@@ -269,8 +229,8 @@ def test_a_double_delete_deletes_once_without_an_error(target, scene):
         assert _entries(scene) == 0
 
 
-def test_copying_a_week_while_hours_arrive_keeps_24_per_day(target, scene):
-    phones = _phones(target, scene, 6)
+def test_copying_a_week_while_hours_arrive_keeps_24_per_day(race_server, scene):
+    phones = _phones(race_server, scene, 6)
     last_week = [date(2026, 6, 1 + i) for i in range(5)]
     for day in last_week:
         assert phones[0].post("/registreringer", _entry(scene, "14", day)).status_code < 400

@@ -12,41 +12,24 @@ from pathlib import Path
 import pytest
 import requests
 
+from tests.procs import alive, descendants, wait_for
+from tests.race import free_port
+
 REPO = Path(__file__).resolve().parents[2]
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _descendants(pid: int) -> set[int]:
-    """All processes below `pid` (by walking /proc), so we can prove none survive."""
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        ppid = int(stat.rsplit(")", 1)[1].split()[1])
-        children.setdefault(ppid, []).append(int(entry.name))
-    found, todo = set(), [pid]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            found.add(child)
-            todo.append(child)
-    return found
-
-
-def _alive(pid: int) -> bool:
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+def _read_until(process: subprocess.Popen, output: list[str], pattern: str, seconds: float):
+    """Read the process's lines into `output` until one matches `pattern` (the match), else None."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        line = process.stdout.readline()
+        if not line:
+            return None
+        output.append(line)
+        match = re.search(pattern, line)
+        if match:
+            return match
+    return None
 
 
 def _log_in(base: str, email: str, password: str) -> requests.Session:
@@ -72,7 +55,7 @@ def _clean_env(tmp_path) -> dict[str, str]:
 
 def _stop_and_check_nothing_survives(process: subprocess.Popen) -> str:
     process.send_signal(signal.SIGINT)
-    children = _descendants(process.pid)
+    children = descendants(process.pid)
     try:
         process.wait(timeout=30)
     except subprocess.TimeoutExpired:
@@ -81,10 +64,8 @@ def _stop_and_check_nothing_survives(process: subprocess.Popen) -> str:
     rest = process.stdout.read()
     process.stdout.close()
     assert process.returncode == 0, rest
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline and any(_alive(pid) for pid in children):
-        time.sleep(0.1)
-    survivors = [pid for pid in children if _alive(pid)]
+    wait_for(lambda: not any(alive(pid) for pid in children), 10)
+    survivors = [pid for pid in children if alive(pid)]
     assert not survivors, f"processes left behind: {survivors}"
     return rest
 
@@ -95,7 +76,7 @@ def _stop_and_check_nothing_survives(process: subprocess.Popen) -> str:
 @pytest.mark.parametrize("demo_today", ["2026-11-18", None], ids=["pinned-wednesday", "today"])
 def test_readme_first_command_starts_the_demo_and_stops_cleanly(tmp_path, demo_today):
     """`bash scripts/start.sh` exactly as the README says: demo logins work, Ctrl-C stops all."""
-    port, sandbox_port = _free_port(), _free_port()
+    port, sandbox_port = free_port(), free_port()
     env = _clean_env(tmp_path)
     if demo_today:
         env["TIPRO_DEMO_TODAY"] = demo_today
@@ -116,16 +97,12 @@ def test_readme_first_command_starts_the_demo_and_stops_cleanly(tmp_path, demo_t
     )
     output: list[str] = []
     try:
-        logins = {}
-        deadline = time.monotonic() + 180
-        while time.monotonic() < deadline and "employee" not in logins:
-            line = process.stdout.readline()
-            if not line:
-                break
-            output.append(line)
-            match = re.search(r"^\s+(admin|approver|employee)\s+(\S+)\s+passord (\S+)", line)
-            if match:
-                logins[match.group(1)] = (match.group(2), match.group(3))
+        _read_until(process, output, r"^\s+employee\s+(\S+)\s+passord (\S+)", 180)
+        logins = {
+            m.group(1): (m.group(2), m.group(3))
+            for line in output
+            if (m := re.search(r"^\s+(admin|approver|employee)\s+(\S+)\s+passord (\S+)", line))
+        }
         assert set(logins) == {"admin", "approver", "employee"}, "".join(output)
         base = f"http://127.0.0.1:{port}"
         for role, (email, password) in logins.items():
@@ -147,7 +124,7 @@ def test_readme_first_command_starts_the_demo_and_stops_cleanly(tmp_path, demo_t
 @pytest.mark.slow
 def test_embedded_start_login_and_clean_stop(tmp_path):
     """`tipro run`: the embedded default on its own, with a generated first admin."""
-    port = _free_port()
+    port = free_port()
     env = _clean_env(tmp_path)
     launcher = subprocess.Popen(
         [sys.executable, "-m", "tipro", "run", "--port", str(port)],
@@ -159,18 +136,9 @@ def test_embedded_start_login_and_clean_stop(tmp_path):
     )
     output = []
     try:
-        deadline = time.monotonic() + 60
-        password = None
-        while time.monotonic() < deadline:
-            line = launcher.stdout.readline()
-            if not line:
-                break
-            output.append(line)
-            match = re.search(r"Logg inn med e-post (\S+) og passord (\S+)", line)
-            if match:
-                email, password = match.groups()
-                break
-        assert password, "".join(output)
+        match = _read_until(launcher, output, r"Logg inn med e-post (\S+) og passord (\S+)", 60)
+        assert match, "".join(output)
+        email, password = match.groups()
         base = f"http://127.0.0.1:{port}"
         assert f"TiPro kjører på {base}" in "".join(output)
 
@@ -187,8 +155,8 @@ def test_embedded_start_login_and_clean_stop(tmp_path):
 
         # A worker is running against the embedded Redis.
         time.sleep(0.5)
-        children = _descendants(launcher.pid)
-        commands = [Path(f"/proc/{pid}/cmdline").read_bytes() for pid in children if _alive(pid)]
+        children = descendants(launcher.pid)
+        commands = [Path(f"/proc/{pid}/cmdline").read_bytes() for pid in children if alive(pid)]
         assert any(b"redis-server" in c for c in commands), commands
         assert any(b"worker" in c for c in commands), commands
     finally:
@@ -199,7 +167,7 @@ def test_embedded_start_login_and_clean_stop(tmp_path):
 @pytest.mark.slow
 def test_sigint_stops_a_launcher_started_in_the_background(tmp_path):
     """A shell's background job (`tipro demo &`) inherits SIGINT ignored; it must still stop."""
-    port = _free_port()
+    port = free_port()
     env = _clean_env(tmp_path)
     launcher = subprocess.Popen(
         [sys.executable, "-m", "tipro", "run", "--port", str(port), "--no-worker"],
@@ -212,13 +180,7 @@ def test_sigint_stops_a_launcher_started_in_the_background(tmp_path):
     )
     output = []
     try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            line = launcher.stdout.readline()
-            output.append(line)
-            if not line or "TiPro kjører på" in line:
-                break
-        assert any("TiPro kjører på" in line for line in output), "".join(output)
+        assert _read_until(launcher, output, "TiPro kjører på", 60), "".join(output)
     finally:
         _stop_and_check_nothing_survives(launcher)
     assert not (tmp_path / "instance" / "redis.sock").exists()
@@ -237,7 +199,7 @@ def test_demo_says_in_norwegian_when_the_sandbox_port_is_taken(tmp_path):
                 "tipro",
                 "demo",
                 "--port",
-                str(_free_port()),
+                str(free_port()),
                 "--sandbox-port",
                 str(taken),
             ],

@@ -8,8 +8,9 @@ import time
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
+from tests.statements import counted
 from tipro.cli import cli
 from tipro.clock import OSLO
 from tipro.extensions import db as _db
@@ -37,16 +38,8 @@ def _writes(statements: list[str]) -> list[str]:
 
 def test_second_sync_without_changes_writes_no_master_data_row(connected, db, sandbox):
     assert run_inline(connected.id, full=True).status == "done"
-    seen: list[str] = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        seen.append(statement)
-
-    event.listen(_db.engine, "before_cursor_execute", record)
-    try:
+    with counted() as seen:
         run = run_inline(connected.id)
-    finally:
-        event.remove(_db.engine, "before_cursor_execute", record)
     assert run.status == "done", run.error_message
     assert seen, "the run executed no SQL at all"
     assert _writes(seen) == []

@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import secrets
 import subprocess
-import time
 
 import pytest
 import redis
 from sqlalchemy import select
 
-from tests.conftest import PG_ADMIN_URL, TEST_PASSWORD, _postgres_available
-from tests.race import Browser, embedded_server, fire, free_port, gunicorn_server
+from tests.conftest import TEST_PASSWORD
+from tests.factories import new_company, new_user
+from tests.procs import wait_for
+from tests.race import Browser, fire, free_port, in_db, race_target
 
 pytestmark = pytest.mark.slow
 
@@ -49,14 +50,14 @@ class OwnRedis:
             stdout=subprocess.DEVNULL,
         )
         client = redis.Redis.from_url(self.url)
-        deadline = time.monotonic() + 10
-        while True:
+
+        def answers() -> bool:
             try:
-                client.ping()
-                return
+                return client.ping()
             except redis.exceptions.ConnectionError:
-                assert time.monotonic() < deadline, "redis-server did not start"
-                time.sleep(0.05)
+                return False
+
+        assert wait_for(answers, 10, poll=0.05), "redis-server did not start"
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
@@ -76,59 +77,36 @@ def queue_redis(tmp_path_factory):
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def target(request, tmp_path_factory, queue_redis):
     instance = tmp_path_factory.mktemp(f"sync-http-{request.param}")
-    if request.param == "sqlite":
-        server = embedded_server(instance, env={"TIPRO_REDIS_URL": queue_redis.url})
-    else:
-        if not _postgres_available():
-            pytest.skip("PostgreSQL does not answer on 127.0.0.1:5432 (it does on CI machines)")
-        server = gunicorn_server(instance, PG_ADMIN_URL, queue_redis.url)
-    with server as running:
+    queue = {"TIPRO_REDIS_URL": queue_redis.url}
+    with race_target(request.param, instance, queue_redis.url, embedded_env=queue) as running:
         yield running
 
 
 @pytest.fixture
 def scene(target, queue_redis):
     """A fresh company marked connected to Tripletex, with its admin (committed)."""
-    from tests.conftest import password_hash
-    from tipro.extensions import db
-    from tipro.models import Company, User
-
     if queue_redis.process is None:
         queue_redis.start()
-    app = target.app()
     tag = secrets.token_hex(3)
-    with app.app_context():
-        company = Company(name=f"Synk {tag} AS", tripletex_status="connected")
-        db.session.add(company)
-        db.session.flush()
-        admin = User(
-            company_id=company.id,
-            email=f"admin-{tag}@synk.no",
-            role="admin",
-            name="Admin",
-            password_hash=password_hash(),
-        )
-        db.session.add(admin)
-        db.session.commit()
-        ids = {"company": company.id, "email": admin.email, "app": app}
-        db.session.remove()
-        db.engine.dispose()
-    return ids
+
+    def seed(db):
+        company = new_company(f"Synk {tag} AS", tripletex_status="connected")
+        admin = new_user(company, "admin", email=f"admin-{tag}@synk.no", name="Admin")
+        return {"company": company.id, "email": admin.email}
+
+    app = target.app()
+    return {**in_db(app, seed), "app": app}
 
 
 def _runs(scene) -> list[tuple[int, str]]:
-    from tipro.extensions import db
     from tipro.models.sync import SyncRun
 
-    with scene["app"].app_context():
-        rows = db.session.execute(
-            select(SyncRun.id, SyncRun.status)
-            .where(SyncRun.company_id == scene["company"])
-            .order_by(SyncRun.id)
-        ).all()
-        db.session.remove()
-        db.engine.dispose()
-    return [tuple(row) for row in rows]
+    query = (
+        select(SyncRun.id, SyncRun.status)
+        .where(SyncRun.company_id == scene["company"])
+        .order_by(SyncRun.id)
+    )
+    return in_db(scene["app"], lambda db: [tuple(row) for row in db.session.execute(query)])
 
 
 def _admin(target, scene) -> Browser:

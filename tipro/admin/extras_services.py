@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from tipro import tenancy
 from tipro.auth.services import record_audit
 from tipro.entries.importer import COLUMNS
 from tipro.entries.parsing import CONTROL_CHARACTERS, has_control_characters
@@ -83,26 +84,20 @@ def custom_fields(*, active_only: bool = False) -> list[CustomField]:
     return list(db.session.scalars(query))
 
 
-def _active(model, *order_by) -> list:
-    """Active synced rows of the company (tenancy scopes the query), for these forms' pickers."""
-    query = select(model).where(model.is_active.is_(True))
-    return list(db.session.scalars(query.order_by(*order_by)))
-
-
 def salary_type_choices() -> list[SalaryType]:
-    return _active(SalaryType, SalaryType.number, SalaryType.name)
+    return tenancy.active_rows(SalaryType, SalaryType.number, SalaryType.name)
 
 
 def product_choices() -> list[Product]:
-    return _active(Product, Product.number, Product.name)
+    return tenancy.active_rows(Product, Product.number, Product.name)
 
 
 def activity_choices() -> list[Activity]:
-    return _active(Activity, Activity.name)
+    return tenancy.active_rows(Activity, Activity.name)
 
 
 def project_choices() -> list[Project]:
-    return _active(Project, Project.number, Project.name)
+    return tenancy.active_rows(Project, Project.number, Project.name)
 
 
 def _own(model, ident: int | None, field: str, message: str):

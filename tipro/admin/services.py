@@ -19,13 +19,7 @@ def company_users() -> list[User]:
 
 def linkable_employees() -> list[Employee]:
     """Active Tripletex employees of the current company, for linking users."""
-    return list(
-        db.session.scalars(
-            select(Employee)
-            .where(Employee.is_active.is_(True))
-            .order_by(Employee.first_name, Employee.last_name)
-        )
-    )
+    return tenancy.active_rows(Employee, Employee.first_name, Employee.last_name)
 
 
 def reset_password(user: User, actor: User) -> str:

@@ -10,6 +10,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from tipro.errors import UserError
@@ -141,7 +142,8 @@ def load_user(identity: str) -> User | None:
     user_id, _sep, version = (identity or "").partition(":")
     if not (user_id.isascii() and user_id.isdigit() and version.isascii() and version.isdigit()):
         return None  # also an identity from before session versions: log in again
-    user = db.session.get(User, int(user_id))
+    # The company comes along: nearly every page reads it (normal hours, the name).
+    user = db.session.get(User, int(user_id), options=[joinedload(User.company)])
     if user is None or not user.is_enabled or str(user.session_version) != version:
         return None
     return user

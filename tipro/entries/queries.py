@@ -9,9 +9,10 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import cached_property
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from tipro.clock import monday_of
 from tipro.entries import pickers
@@ -29,7 +30,7 @@ def entries_between(user_id: int, first: date, last: date) -> list[TimeEntry]:
         db.session.scalars(
             select(TimeEntry)
             .where(TimeEntry.user_id == user_id, TimeEntry.date >= first, TimeEntry.date <= last)
-            .options(selectinload(TimeEntry.project), selectinload(TimeEntry.activity))
+            .options(joinedload(TimeEntry.project), joinedload(TimeEntry.activity))
             .order_by(TimeEntry.date, TimeEntry.created_at, TimeEntry.id)
         )
     )
@@ -48,45 +49,66 @@ def repeat_candidates(
     left out, so a «Gjenta» button disappears once used and a second tap cannot book the
     same hours twice.
     """
-    last_day = db.session.scalar(
-        select(func.max(TimeEntry.date)).where(
+    last_day = (
+        select(func.max(TimeEntry.date))
+        .where(
             TimeEntry.user_id == user_id,
             TimeEntry.kind == "work",
             TimeEntry.date < day,
             TimeEntry.date >= day - timedelta(days=14),
         )
+        .scalar_subquery()
     )
-    if last_day is None:
+    on_last_day = list(
+        db.session.scalars(
+            select(TimeEntry)
+            .where(TimeEntry.user_id == user_id, TimeEntry.date == last_day)
+            .options(joinedload(TimeEntry.project), joinedload(TimeEntry.activity))
+            .order_by(TimeEntry.created_at, TimeEntry.id)
+        )
+    )
+    if not on_last_day:
         return None, []
     done = {(e.project_id, e.activity_id) for e in entries_on_day}
     entries = [
-        e
-        for e in entries_between(user_id, last_day, last_day)
-        if e.kind == "work" and (e.project_id, e.activity_id) not in done
+        e for e in on_last_day if e.kind == "work" and (e.project_id, e.activity_id) not in done
     ]
+    last_day = on_last_day[0].date
     return last_day, entries
 
 
 def project_choices(user: User, day: date) -> tuple[list[Project], list[Project]]:
-    """(recently used, the rest) of the projects the user may pick on `day`."""
-    allowed = pickers.projects_for(user.employee_id, day)
-    recent_ids = list(
-        db.session.scalars(
-            select(TimeEntry.project_id)
-            .where(
-                TimeEntry.user_id == user.id,
-                TimeEntry.project_id.is_not(None),
-                TimeEntry.date >= day - timedelta(days=60),
-            )
-            .group_by(TimeEntry.project_id)
-            .order_by(func.max(TimeEntry.created_at).desc())
-            .limit(8)
+    """(recently used, the rest) of the projects the user may pick on `day`: one statement.
+
+    Recent are the (at most 8) projects the user logged on last in the past 60 days, newest
+    first, of those still pickable.
+    """
+    used = (
+        select(
+            TimeEntry.project_id.label("project_id"),
+            func.row_number().over(order_by=func.max(TimeEntry.created_at).desc()).label("rank"),
         )
+        .where(
+            TimeEntry.user_id == user.id,
+            TimeEntry.project_id.is_not(None),
+            TimeEntry.date >= day - timedelta(days=60),
+        )
+        .group_by(TimeEntry.project_id)
+        .subquery()
     )
-    by_id = {p.id: p for p in allowed}
-    recent = [by_id[i] for i in recent_ids if i in by_id]
+    rows = db.session.execute(
+        pickers.projects_query(user.employee_id, day)
+        .add_columns(used.c.rank)
+        .outerjoin(used, used.c.project_id == Project.id)
+    ).all()
+    recent = [
+        p
+        for p, rank in sorted(
+            ((p, rank) for p, rank in rows if rank is not None and rank <= 8), key=lambda r: r[1]
+        )
+    ]
     recent_set = {p.id for p in recent}
-    return recent, [p for p in allowed if p.id not in recent_set]
+    return recent, [p for p, _rank in rows if p.id not in recent_set]
 
 
 @dataclass
@@ -113,7 +135,11 @@ class Week:
     user: User
     lines: list[WeekLine]
     entries: list[TimeEntry]
-    submission: object
+
+    @cached_property
+    def submission(self):
+        """The week's submission, read when first asked for (a saved cell does not ask)."""
+        return week_submission(self.user.id, self.monday)
 
     @property
     def days(self) -> list[date]:
@@ -158,7 +184,7 @@ def week(user: User, any_day: date) -> Week:
         if line is None:
             line = lines[key] = WeekLine(key, entry.project, entry.activity, [[] for _ in range(7)])
         line.cells[(entry.date - monday).days].append(entry)
-    return Week(monday, user, list(lines.values()), entries, week_submission(user.id, monday))
+    return Week(monday, user, list(lines.values()), entries)
 
 
 # ---------------------------------------------------------------- who sees what

@@ -19,7 +19,7 @@ from datetime import date, time
 from decimal import Decimal
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import case, exists, func, select
 
 from tipro import i18n
 from tipro.entries import parsing, pickers
@@ -164,13 +164,6 @@ def activity_error(activity: Activity | None, project: Project | None, allowed: 
 # ---------------------------------------------------------------- what the checks read
 
 
-def _load(model, ident: int | None):
-    # A query (not Session.get) so the company scope always applies.
-    if ident is None or ident <= 0:
-        return None
-    return db.session.scalar(select(model).where(model.id == ident))
-
-
 def week_submission(user_id: int, day: date) -> WeekSubmission | None:
     year, week = parsing.iso_week_of(day)
     return db.session.scalar(
@@ -191,54 +184,106 @@ def week_is_locked(user_id: int, day: date) -> bool:
     return submission is not None and submission.state in LOCKED_WEEK_STATES
 
 
-def day_total(user_id: int, day: date, *, excluding_id: int | None = None) -> Decimal:
-    """Hours the user has on `day` (all kinds), optionally without one entry."""
-    query = select(func.coalesce(func.sum(TimeEntry.hours), 0)).where(
-        TimeEntry.user_id == user_id, TimeEntry.date == day
-    )
-    if excluding_id is not None:
-        query = query.where(TimeEntry.id != excluding_id)
-    return Decimal(db.session.scalar(query) or 0)
+@dataclass
+class Loaded:
+    """What the checks of one entry read, fetched in one statement (see `load_for_checks`)."""
+
+    project: Project | None = None
+    may_log: bool = False
+    activity: Activity | None = None
+    allowed: bool = False
+    week_locked: bool = False
+    day_hours: Decimal = Decimal("0")
 
 
-def check_project_activity(data, clean: Clean, target: User, errors: dict[str, str]) -> None:
+def load_for_checks(
+    project_id: int | None,
+    activity_id: int | None,
+    target: User,
+    day: date,
+    *,
+    excluding_id: int | None = None,
+    totals: bool = True,
+) -> Loaded:
+    """The project and activity with whether `target` may use them on `day`, and (`totals`)
+    whether the week is locked and the hours the day already has: one statement.
+
+    The activity is the statement's row with the project outer-joined, so a missing activity
+    leaves the project to a second look-up (only on that refused path).
+    """
+    loaded = Loaded()
+    columns = []
+    if totals:
+        year, week = parsing.iso_week_of(day)
+        others = select(func.coalesce(func.sum(TimeEntry.hours), 0)).where(
+            TimeEntry.user_id == target.id, TimeEntry.date == day
+        )
+        if excluding_id is not None:
+            others = others.where(TimeEntry.id != excluding_id)
+        locked = exists().where(
+            WeekSubmission.user_id == target.id,
+            WeekSubmission.iso_year == year,
+            WeekSubmission.iso_week == week,
+            WeekSubmission.state.in_(LOCKED_WEEK_STATES),
+        )
+        columns = [others.scalar_subquery(), locked]
+    may_log = case((pickers.project_may_log_clause(target.employee_id), True), else_=False)
+    project_id = project_id if project_id is not None and project_id > 0 else None
+    activity_id = activity_id if activity_id is not None and activity_id > 0 else None
+    if activity_id is not None:
+        allowed = case((pickers.activity_allowed_clause(project_id, day), True), else_=False)
+        query = select(Activity, allowed, Project, may_log, *columns).where(
+            Activity.id == activity_id
+        )
+        query = query.outerjoin(Project, Project.id == (project_id or 0))
+        row = db.session.execute(query).first()
+        if row is not None:
+            loaded.activity, loaded.allowed, loaded.project, loaded.may_log = row[:4]
+            rest = row[4:]
+        else:
+            activity_id = None  # unknown: load the project (and totals) on their own
+    if activity_id is None:
+        if project_id is not None:
+            row = db.session.execute(
+                select(Project, may_log, *columns).where(Project.id == project_id)
+            ).first()
+            loaded.project, loaded.may_log = row[:2] if row is not None else (None, False)
+            rest = row[2:] if row is not None else None
+        else:
+            rest = db.session.execute(select(*columns)).first() if columns else None
+        if rest is None and columns:
+            rest = db.session.execute(select(*columns)).first()
+    if columns:
+        loaded.day_hours = Decimal(rest[0] or 0)
+        loaded.week_locked = bool(rest[1])
+    return loaded
+
+
+def check_project_activity(
+    data, clean: Clean, target: User, errors: dict[str, str], loaded: Loaded | None = None
+) -> None:
     """The project and activity for `clean.date`; sets clean.project and clean.activity."""
     day = clean.date
     project_id = parsing.parse_ref(data.project_id)
+    activity_id = parsing.parse_ref(data.activity_id)
+    if loaded is None:
+        loaded = load_for_checks(project_id, activity_id, target, day, totals=False)
     if project_id is not None:
-        project = _load(Project, project_id)
-        may_log = project is not None and (
-            db.session.scalar(
-                select(Project.id).where(
-                    Project.id == project.id, pickers.project_may_log_clause(target.employee_id)
-                )
-            )
-            is not None
-        )
-        message = project_error(project, day, may_log)
+        project = loaded.project
+        message = project_error(project, day, project is not None and loaded.may_log)
         if message:
             errors["project_id"] = message
         else:
             clean.project = project
 
-    activity_id = parsing.parse_ref(data.activity_id)
     if activity_id is None:
         if clean.kind == "work":
             errors["activity_id"] = _("Velg en aktivitet.")
         return
-    activity = _load(Activity, activity_id)
+    activity = loaded.activity
     if activity is not None and activity.is_active and "project_id" in errors:
         return  # whether it is allowed depends on a project we could not accept
-    allowed = activity is not None and (
-        db.session.scalar(
-            select(Activity.id).where(
-                Activity.id == activity.id,
-                pickers.activity_allowed_clause(clean.project.id if clean.project else None, day),
-            )
-        )
-        is not None
-    )
-    message = activity_error(activity, clean.project, allowed)
+    message = activity_error(activity, clean.project, activity is not None and loaded.allowed)
     if message:
         errors["activity_id"] = message
     else:
@@ -267,12 +312,18 @@ def check_entry(
 
     check_hours(data, clean, errors)
     if clean.date is not None:
-        check_project_activity(data, clean, target, errors)
-        if week_is_locked(target.id, clean.date):
+        loaded = load_for_checks(
+            parsing.parse_ref(data.project_id),
+            parsing.parse_ref(data.activity_id),
+            target,
+            clean.date,
+            excluding_id=entry.id if entry else None,
+        )
+        check_project_activity(data, clean, target, errors, loaded)
+        if loaded.week_locked:
             errors["date"] = _("Uka er sendt inn og kan ikke endres.")
         if clean.hours is not None and "hours" not in errors:
-            others = day_total(target.id, clean.date, excluding_id=entry.id if entry else None)
-            message = day_limit_error(others, clean.hours)
+            message = day_limit_error(loaded.day_hours, clean.hours)
             if message:
                 errors["hours"] = message
     return clean

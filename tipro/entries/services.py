@@ -103,11 +103,22 @@ def stage_in_savepoint(write) -> dict[str, str]:
     return {}
 
 
+def _commit_keeping_loaded() -> None:
+    """Commit without expiring what the save loaded and wrote: the confirmation and the page
+    after it print the entry and read the user as they are now, with no reload."""
+    session = db.session()
+    expire, session.expire_on_commit = session.expire_on_commit, False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = expire
+
+
 def _commit_or_roll_back(write):
     """Run a staged write and commit; on a refusal roll back (nothing half-done stays)."""
     try:
         result = write()
-        db.session.commit()
+        _commit_keeping_loaded()
     except IntegrityError:
         # Two clients raced on one uuid across users; the loser just tries again.
         db.session.rollback()
@@ -207,7 +218,9 @@ def stage_entry(
         entry.client_modified_at = data.client_modified_at
     changes = _changes(old, _snapshot(entry))
     db.session.flush()
-    extras_store.save_extras(entry, cleaned_extras, actor=actor)
+    extras_store.save_extras(
+        entry, cleaned_extras, actor=actor, is_new=not old, previous_kind=old.get("kind")
+    )
     if changes:
         if old:
             entry.updated_at = utcnow()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlparse
 
@@ -183,16 +184,23 @@ def _delete(kind: str, obj_id: int) -> Any:
 # -- employees -----------------------------------------------------------------------------
 
 
-def _employed_in(st: Any, emp: dict[str, Any], start: dt.date | None, end: dt.date | None) -> bool:
-    for ref in emp.get("employments", []):
+def employment_periods(
+    st: Any, emp: dict[str, Any]
+) -> Iterator[tuple[int, dict[str, Any], dt.date, dt.date | None]]:
+    """(position in emp's list, employment, start, end or None) of each stored employment."""
+    for n, ref in enumerate(emp.get("employments", [])):
         e = st.store.get("employment", ref["id"])
-        if not e:
-            continue
-        e_start = dt.date.fromisoformat(e["startDate"])
-        e_end = dt.date.fromisoformat(e["endDate"]) if e.get("endDate") else None
-        if (end is None or e_start < end) and (start is None or e_end is None or e_end >= start):
-            return True
-    return False
+        if e:
+            start = dt.date.fromisoformat(e["startDate"])
+            end = dt.date.fromisoformat(e["endDate"]) if e.get("endDate") else None
+            yield n, e, start, end
+
+
+def _employed_in(st: Any, emp: dict[str, Any], start: dt.date | None, end: dt.date | None) -> bool:
+    return any(
+        (end is None or e_start < end) and (start is None or e_end is None or e_end >= start)
+        for _, _, e_start, e_end in employment_periods(st, emp)
+    )
 
 
 @bp.get("/employee")

@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import Blueprint
 
-from .api_master import require_salary_module
+from .api_master import employment_periods, require_salary_module
 from .http import (
     arg_ids,
     arg_int,
@@ -35,15 +35,11 @@ bp = Blueprint("sandbox_salary", __name__)
 def _employment_problem(st: Any, emp_id: int, day: dt.date, i: int) -> ApiProblem | None:
     """Payroll needs an employment covering the date, linked to a division."""
     emp = st.store.get("employee", emp_id)
-    covering = []
-    for n, ref in enumerate(emp.get("employments", [])):
-        e = st.store.get("employment", ref["id"])
-        if not e:
-            continue
-        start = dt.date.fromisoformat(e["startDate"])
-        end = dt.date.fromisoformat(e["endDate"]) if e.get("endDate") else None
-        if start <= day and (end is None or end >= day):
-            covering.append((n, e))
+    covering = [
+        (n, e)
+        for n, e, start, end in employment_periods(st, emp)
+        if start <= day and (end is None or end >= day)
+    ]
     if not covering:
         return ApiProblem(
             422,

@@ -168,6 +168,19 @@ class MasterDataSync:
         rows = list(result.values)
         return _Fetched(rows, complete=False, missing_ids=ids - {r["id"] for r in rows})
 
+    def _fetch(
+        self,
+        data_type: str,
+        full: bool,
+        ids: set[int] | None,
+        call: Callable[..., ListResult[Any]],
+        **by_id_params: Any,
+    ) -> _Fetched:
+        """The objects webhooks named (`ids`), else the whole list asked with If-None-Match."""
+        if ids is not None:
+            return self._by_ids(ids, call(ids=ids, **by_id_params))
+        return self._list(data_type, full, lambda digest: call(if_none_match=digest))
+
     # ----- generic upsert -------------------------------------------------------------------
 
     def _existing(self, model) -> dict[int, Any]:
@@ -304,12 +317,9 @@ class MasterDataSync:
 
     def sync_employees(self, full: bool, ids: set[int] | None = None) -> Counts:
         """Employees (contacts excluded); active = an employment covers today."""
-        if ids is not None:
-            fetched = self._by_ids(ids, self.client.list_employees(ids=ids, include_contacts=None))
-        else:
-            fetched = self._list(
-                "employees", full, lambda digest: self.client.list_employees(if_none_match=digest)
-            )
+        fetched = self._fetch(
+            "employees", full, ids, self.client.list_employees, include_contacts=None
+        )
         counts = Counts(not_modified=True)
         if not fetched.not_modified:
             counts = self._upsert(Employee, fetched, self._employee_mapper())
@@ -450,12 +460,7 @@ class MasterDataSync:
 
     def sync_projects(self, full: bool, ids: set[int] | None = None) -> Counts:
         """Projects with participants and project activities."""
-        if ids is not None:
-            fetched = self._by_ids(ids, self.client.list_projects(ids=ids))
-        else:
-            fetched = self._list(
-                "projects", full, lambda digest: self.client.list_projects(if_none_match=digest)
-            )
+        fetched = self._fetch("projects", full, ids, self.client.list_projects)
         if fetched.not_modified:
             return Counts(not_modified=True)
         customers = self._id_map(Customer)
@@ -573,12 +578,7 @@ class MasterDataSync:
 
     def sync_products(self, full: bool, ids: set[int] | None = None) -> Counts:
         """Products for order lines."""
-        if ids is not None:
-            fetched = self._by_ids(ids, self.client.list_products(ids=ids))
-        else:
-            fetched = self._list(
-                "products", full, lambda digest: self.client.list_products(if_none_match=digest)
-            )
+        fetched = self._fetch("products", full, ids, self.client.list_products)
         if fetched.not_modified:
             return Counts(not_modified=True)
         vat_types = self._id_map(VatType)

@@ -2,32 +2,14 @@
 
 from __future__ import annotations
 
-from contextlib import contextmanager
-
 import pytest
-from sqlalchemy import event
 
 from tests.entries.extras.test_entry_extras import field, supplement
+from tests.statements import counted
 from tipro import clock
 from tipro.entries.extras import display
 from tipro.entries.services import EntryInput, save_entry
 from tipro.models import AbsenceType
-
-
-@contextmanager
-def counted(db):
-    """Every SQL statement sent on the test's connection while the block runs."""
-    statements: list[str] = []
-    connection = db.engines[None]  # the `db` fixture binds every session to one connection
-
-    def before(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    event.listen(connection, "before_cursor_execute", before)
-    try:
-        yield statements
-    finally:
-        event.remove(connection, "before_cursor_execute", before)
 
 
 def _add_entries(world, machine, overtime, n: int, start: int) -> None:
@@ -53,12 +35,12 @@ def test_list_pages_query_count_does_not_grow_with_entries(client, login, db, wo
     login(world.user)
     _add_entries(world, machine, overtime, 2, 0)
     client.get(url)  # warm caches that are per process, not per entry (e.g. the catalogue)
-    with counted(db) as few:
+    with counted() as few:
         body = client.get(url).get_data(as_text=True)
     assert body.count("Maskin: Gravemaskin") == 2 and "Overtid 50 %: 0,5 t" in body
 
     _add_entries(world, machine, overtime, 8, 2)
-    with counted(db) as many:
+    with counted() as many:
         body = client.get(url).get_data(as_text=True)
     assert body.count("Maskin: Gravemaskin") == 10
     assert len(many) == len(few), "\n".join(many[len(few) :])

@@ -6,57 +6,108 @@ definitions live in tipro.admin.extras_*.
 
 from __future__ import annotations
 
+from flask import g, has_request_context
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
 
+from tipro import tenancy
 from tipro.entries.extras.display import stored_form_values
 from tipro.extensions import db
 from tipro.models import AbsenceType, CustomField, Product, SupplementType
 
+_CACHE = "_tipro_extras_definitions"
+# Rows whose change makes a cached list stale (a flush of them forgets the cache).
+_DEFINITIONS = (CustomField, SupplementType, AbsenceType, Product)
+
+
+def _per_request(name: str, load):
+    """`load()` once per request and transaction; outside a request (jobs, CLI) every time.
+
+    Forgotten on commit and rollback and when definitions are written (admin edits, sync),
+    so a page never shows a list older than its own transaction.
+    """
+    if not has_request_context():
+        return load()
+    cache = g.setdefault(_CACHE, {})
+    if name not in cache:
+        cache[name] = load()
+    return cache[name]
+
+
+def forget(*_args) -> None:
+    """Drop this request's cached definitions."""
+    if has_request_context():
+        g.pop(_CACHE, None)
+
+
+def _forget_after_flush(session, _context) -> None:
+    if any(
+        isinstance(row, _DEFINITIONS) for row in (*session.new, *session.dirty, *session.deleted)
+    ):
+        forget()
+
+
+def _forget_after_write(state) -> None:
+    if state.is_insert or state.is_update or state.is_delete:
+        forget()
+
+
+for _name, _listener in (
+    ("after_commit", forget),
+    ("after_soft_rollback", forget),
+    ("after_flush", _forget_after_flush),
+    ("do_orm_execute", _forget_after_write),
+):
+    if not event.contains(Session, _name, _listener):
+        event.listen(Session, _name, _listener)
+
+
+def _all_active_fields() -> list[CustomField]:
+    query = select(CustomField).where(CustomField.is_active.is_(True))
+    return list(db.session.scalars(query.order_by(CustomField.position, CustomField.label)))
+
+
+def all_active_fields() -> list[CustomField]:
+    """Every active custom field (company-wide and per project), loaded once per request."""
+    return _per_request("fields", _all_active_fields)
+
 
 def active_fields(project_id: int | None) -> list[CustomField]:
     """Custom fields for an entry on `project_id`: the company-wide ones plus the project's."""
-    query = select(CustomField).where(CustomField.is_active.is_(True))
-    if project_id:
-        query = query.where(
-            (CustomField.project_id.is_(None)) | (CustomField.project_id == project_id)
-        )
-    else:
-        query = query.where(CustomField.project_id.is_(None))
-    return list(db.session.scalars(query.order_by(CustomField.position, CustomField.label)))
+    return [
+        f
+        for f in all_active_fields()
+        if f.project_id is None or (project_id and f.project_id == project_id)
+    ]
 
 
 def fields_by_key() -> dict[str, CustomField]:
     """All active custom fields (any project) by key: the import's extra columns."""
-    query = select(CustomField).where(CustomField.is_active.is_(True))
-    return {f.key: f for f in db.session.scalars(query)}
+    return {f.key: f for f in all_active_fields()}
 
 
 def has_project_fields() -> bool:
-    query = select(CustomField.id).where(
-        CustomField.is_active.is_(True), CustomField.project_id.is_not(None)
-    )
-    return db.session.scalar(query.limit(1)) is not None
+    return any(f.project_id is not None for f in all_active_fields())
 
 
 def active_supplement_types() -> list[SupplementType]:
-    return list(
-        db.session.scalars(
-            select(SupplementType)
-            .where(SupplementType.is_active.is_(True))
-            .order_by(SupplementType.position, SupplementType.name)
-        )
+    return _per_request(
+        "supplement_types",
+        lambda: tenancy.active_rows(SupplementType, SupplementType.position, SupplementType.name),
     )
 
 
 def active_absence_types() -> list[AbsenceType]:
     """Absence types that can be registered (active, with an activity)."""
-    return list(
-        db.session.scalars(
-            select(AbsenceType)
-            .where(AbsenceType.is_active.is_(True), AbsenceType.activity_id.is_not(None))
-            .order_by(AbsenceType.position, AbsenceType.name)
-        )
+    return _per_request(
+        "absence_types",
+        lambda: tenancy.active_rows(
+            AbsenceType,
+            AbsenceType.position,
+            AbsenceType.name,
+            where=[AbsenceType.activity_id.is_not(None)],
+        ),
     )
 
 
@@ -66,12 +117,8 @@ def active_absence_type(type_id: int | None) -> AbsenceType | None:
 
 
 def active_products() -> list[Product]:
-    return list(
-        db.session.scalars(
-            select(Product)
-            .where(Product.is_active.is_(True))
-            .order_by(Product.number, Product.name)
-        )
+    return _per_request(
+        "products", lambda: tenancy.active_rows(Product, Product.number, Product.name)
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import Integer, Numeric, String, cast, literal, null, select, union_all
 
 from tipro.entries.extras import ABSENCE_KEY, field_key, supplement_key
 from tipro.extensions import db
@@ -60,52 +60,78 @@ def describe_extras(entry: TimeEntry) -> list[tuple[str, str]]:
 
 
 def describe_extras_for(entries) -> dict[int, list[tuple[str, str]]]:
-    """entry id → (label, value) pairs for a whole list, in three statements however long."""
+    """entry id → (label, value) pairs for a whole list, in one statement however long.
+
+    Per entry: the absence type, then the supplements as stored, then the custom fields in
+    their order.
+    """
     ids = sorted({e.id for e in entries if e.id is not None})
     described: dict[int, list[tuple[str, str]]] = {i: [] for i in ids}
     if not ids:
         return described
-    for entry_id, name in db.session.execute(
-        select(EntryAbsence.entry_id, AbsenceType.name)
+    text, number, integer = String(), Numeric(), Integer()
+    absences = (
+        select(
+            EntryAbsence.entry_id,
+            literal(0, integer).label("part"),
+            cast(null(), integer).label("k1"),
+            AbsenceType.name.label("label"),
+            cast(null(), number).label("quantity"),
+            cast(null(), text).label("detail"),
+            cast(null(), text).label("product"),
+            cast(null(), text).label("value"),
+        )
         .join(AbsenceType, AbsenceType.id == EntryAbsence.absence_type_id)
         .where(EntryAbsence.entry_id.in_(ids))
-    ):
-        described[entry_id].append((_("Fravær"), name))
-    units = {"hours": _("t"), "km": _("km"), "pieces": _("stk"), "nok": _("kr")}
-    for entry_id, quantity, type_name, unit, product_name in db.session.execute(
+    )
+    supplements = (
         select(
             EntrySupplement.entry_id,
-            EntrySupplement.quantity,
+            literal(1, integer),
+            EntrySupplement.id,
             SupplementType.name,
-            SupplementType.unit,
-            Product.name,
+            EntrySupplement.quantity,
+            cast(SupplementType.unit, text),
+            cast(Product.name, text),
+            cast(null(), text),
         )
         .join(SupplementType, SupplementType.id == EntrySupplement.supplement_type_id)
         .outerjoin(Product, Product.id == EntrySupplement.product_id)
         .where(EntrySupplement.entry_id.in_(ids))
-        .order_by(EntrySupplement.entry_id, EntrySupplement.id)
-    ):
-        text = f"{fmt_quantity(quantity)} {units[unit]}"
-        if product_name is not None:
-            text += f" {product_name}"
-        described[entry_id].append((type_name, text))
-    for entry_id, value, label, field_type in db.session.execute(
+    )
+    values = (
         select(
             CustomFieldValue.entry_id,
-            CustomFieldValue.value,
+            literal(2, integer),
+            CustomField.position,
             CustomField.label,
-            CustomField.field_type,
+            cast(null(), number),
+            cast(CustomField.field_type, text),
+            cast(null(), text),
+            cast(CustomFieldValue.value, text),
         )
         .join(CustomField, CustomField.id == CustomFieldValue.field_id)
         .where(CustomFieldValue.entry_id.in_(ids))
-        .order_by(CustomFieldValue.entry_id, CustomField.position, CustomField.label)
+    )
+    rows = union_all(absences, supplements, values).subquery()
+    units = {"hours": _("t"), "km": _("km"), "pieces": _("stk"), "nok": _("kr")}
+    for entry_id, part, _k1, label, quantity, detail, product, value in db.session.execute(
+        select(rows).order_by(rows.c.entry_id, rows.c.part, rows.c.k1, rows.c.label)
     ):
-        text = value
-        if field_type == "yesno":
-            text = _("Ja") if value == "ja" else _("Nei")
-        elif field_type == "number":
-            text = value.replace(".", ",")
-        described[entry_id].append((label, text))
+        if part == 0:
+            described[entry_id].append((_("Fravær"), label))
+        elif part == 1:
+            shown = f"{fmt_quantity(quantity)} {units[detail]}"
+            if product is not None:
+                shown += f" {product}"
+            described[entry_id].append((label, shown))
+        else:
+            shown = value
+            if detail == "yesno":
+                shown = _("Ja") if value == "ja" else _("Nei")
+            elif detail == "number":
+                shown = value.replace(".", ",")
+            described[entry_id].append((label, shown))
     return described
 
 

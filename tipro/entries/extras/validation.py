@@ -136,12 +136,14 @@ def _validate_supplements(raw: dict, clean: CleanExtras, errors: dict) -> None:
             target[int(match.group(1))] = (key, value)
     if not posted and as_text(raw.get(FULL_FORM_KEY)) != "1":
         return  # nothing about supplements posted: keep the entry's
-    types = {t.id: t for t in definitions.active_supplement_types()}
+    types = None  # read only when a quantity was posted
     clean.supplements = []
     for type_id, (key, value) in sorted(posted.items()):
         text = as_text(value)
         if text in ("", "0"):
             continue
+        if types is None:
+            types = {t.id: t for t in definitions.active_supplement_types()}
         supplement_type = types.get(type_id)
         if supplement_type is None:
             errors[key] = _("Ukjent tillegg.")

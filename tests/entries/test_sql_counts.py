@@ -1,0 +1,241 @@
+"""SQL statements per request on the hours pages (issue #9), for a realistic user.
+
+Each request is made as the browser makes it (a no-JS form post, the htmx quick entry that
+swaps #today, the boosted week page, the week cell's htmx post) and its statements are
+counted with SQLAlchemy's `before_cursor_execute`. The counts must stay within the limits and
+must not grow with the number of entries, projects or users: a small and a large scene give
+equal counts.
+
+The test database runs every request's transaction as a SAVEPOINT inside the test's own
+transaction; those SAVEPOINT/RELEASE statements are the harness's (in production the request
+begins and commits its transaction without them) and are not counted.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from datetime import timedelta
+
+import pytest
+
+from tests.conftest import TEST_PASSWORD
+from tests.factories import (
+    DAY,
+    NOON,
+    in_company,
+    new_absence_type,
+    new_activity,
+    new_custom_field,
+    new_entry,
+    new_project,
+    new_project_activity,
+    new_supplement_type,
+    new_user,
+)
+from tests.statements import counted
+from tipro.entries.parsing import iso_week
+from tipro.extensions import db as _db
+
+# The issue's limits (no-JS save ≤ 10, htmx save ≤ 16, start page ≤ 12, week view ≤ 10,
+# week-cell edit ≤ 12).
+LIMITS = {
+    "save_nojs": 10,
+    "save_htmx": 16,
+    "save_boosted": 10,
+    "start_page": 12,
+    "week_view": 10,
+    "week_cell": 12,
+}
+
+
+def build_scene(world, *, projects: int, weeks: int, per_day: int, users: int):
+    """`world` plus master data and history: projects with activities, custom fields,
+    supplements and an absence type, `weeks` of entries before DAY, and more users."""
+    company = world.company
+    activities = [new_activity(company, f"Aktivitet {i}", general=False) for i in range(3)]
+    lines = [(world.project, world.project_activity)]
+    for i in range(projects):
+        project = new_project(company, f"{500 + i}", f"Prosjekt {i}")
+        for activity in activities:
+            new_project_activity(project, activity)
+        lines.append((project, activities[i % 3]))
+    new_custom_field(company, "maskin", "Maskin")
+    new_custom_field(company, "ordre", "Ordrenummer", "number")
+    new_custom_field(company, "sted", "Sted", project_id=world.project.id)
+    new_supplement_type(company, "Overtid 50 %", "hours", position=1)
+    new_supplement_type(company, "Kjøring", "km", position=2)
+    new_absence_type(company, "Ferie", new_activity(company, "Ferie"))
+    for n in range(users):
+        new_user(company, "employee", name=f"Ansatt {n}")
+    for back in range(weeks * 7, 0, -1):
+        day = DAY - timedelta(days=back)
+        if day.weekday() < 5:
+            for project, activity in lines[:per_day]:  # one entry per line and day
+                new_entry(world.user, day, "1.5", project_id=project.id, activity_id=activity.id)
+    # Earlier today and this week, as in the middle of a working day.
+    new_entry(
+        world.user, DAY, "2", project_id=world.project.id, activity_id=world.project_activity.id
+    )
+    _db.session.commit()
+
+
+def form_post(world, hours="1,5", **extra) -> dict:
+    """The start page's quick entry form as the browser posts it (the extras block included)."""
+    data = {
+        "uuid": str(uuid.uuid4()),
+        "from": "today",
+        "next": "",
+        "date": DAY.isoformat(),
+        "hours": hours,
+        "project_id": str(world.project.id),
+        "activity_id": str(world.project_activity.id),
+        "start_time": "",
+        "end_time": "",
+        "break_minutes": "",
+        "comment": "Montering",
+        "x_extras": "1",
+        "x_cf_maskin": "",
+        "x_cf_ordre": "",
+        "x_cf_sted": "",
+    }
+    data.update(extra)
+    return data
+
+
+def htmx_headers(target: str, *, boosted: bool = False) -> dict:
+    headers = {"HX-Request": "true", "HX-Current-URL": "http://localhost/"}
+    if boosted:
+        headers["HX-Boosted"] = "true"
+    else:
+        headers["HX-Target"] = target
+    return headers
+
+
+def measure(client, world) -> dict[str, tuple[int, list[str]]]:
+    """Statements per request kind, each made as the browser makes it."""
+    week = iso_week(DAY)
+    cell_key = f"work-{world.project.id}-{world.project_activity.id}"
+    results = {}
+
+    def run(name, call, expected):
+        with counted() as statements:
+            response = call()
+        assert response.status_code == expected, (name, response.get_data(as_text=True))
+        results[name] = (len(statements), statements)
+        return response
+
+    run("save_nojs", lambda: client.post("/registreringer", data=form_post(world)), 302)
+    response = run(
+        "save_htmx",
+        lambda: client.post(
+            "/registreringer", data=form_post(world), headers=htmx_headers("today")
+        ),
+        200,
+    )
+    assert 'id="today"' in response.get_data(as_text=True)
+    run(
+        "save_boosted",
+        lambda: client.post(
+            "/registreringer", data=form_post(world), headers=htmx_headers("", boosted=True)
+        ),
+        302,
+    )
+    run("start_page", lambda: client.get("/"), 200)
+    run(
+        "week_view",
+        lambda: client.get(f"/uke?uke={week}", headers=htmx_headers("", boosted=True)),
+        200,
+    )
+    # Tuesday's cell of the line that has hours: the grid's htmx post, answered with the grid.
+    response = run(
+        "week_cell",
+        lambda: client.post(
+            "/uke/celle",
+            data={"uke": week, "linje": cell_key, "dag": "1", "hours": "6"},
+            headers=htmx_headers("week-grid"),
+        ),
+        200,
+    )
+    assert 'id="week-grid"' in response.get_data(as_text=True)
+    return results
+
+
+def _report(label: str, results) -> None:
+    print(f"\nSQL statements per request ({label}):")
+    for name, (count, statements) in results.items():
+        print(f"  {name:<13} {count:>3}  (limit {LIMITS[name]})")
+        if os.environ.get("TIPRO_SQL_DUMP"):
+            for statement in statements:
+                print(
+                    "      "
+                    + " ".join(statement.split())[
+                        : int(os.environ.get("TIPRO_SQL_DUMP_WIDTH", "150"))
+                    ]
+                )
+
+
+@pytest.fixture
+def scene(app, db, build_hours_world):
+    """A scene of the given size and a browser logged in as its user."""
+
+    def make(**sizes):
+        world = build_hours_world(DAY)
+        with in_company(world.company):
+            build_scene(world, **sizes)
+        browser = app.test_client()
+        response = browser.post(
+            "/logg-inn", data={"email": world.user.email, "password": TEST_PASSWORD}
+        )
+        assert response.status_code == 302
+        return world, browser
+
+    return make
+
+
+def test_statements_per_request_stay_within_the_limits(scene, frozen_clock):
+    frozen_clock(NOON)
+    world, browser = scene(projects=40, weeks=2, per_day=1, users=3)
+    results = measure(browser, world)
+    _report("40 projects, two weeks", results)
+    for name, (count, statements) in results.items():
+        assert count <= LIMITS[name], (name, count, statements)
+
+
+def test_statements_do_not_grow_with_the_data(scene, frozen_clock):
+    frozen_clock(NOON)
+    small = measure(*reversed(scene(projects=2, weeks=1, per_day=1, users=0)))
+    large = measure(*reversed(scene(projects=120, weeks=6, per_day=3, users=25)))
+    _report("small", small)
+    _report("large", large)
+    assert {k: c for k, (c, _s) in small.items()} == {k: c for k, (c, _s) in large.items()}
+
+
+def test_definitions_are_read_once_per_request_and_never_stale(app, build_hours_world):
+    """The pickers' definitions are cached for one request's transaction: read once, and
+    forgotten when a definition is written (an admin edit, a sync) or the transaction ends."""
+    from tipro.entries.extras import definitions
+
+    world = build_hours_world(DAY)
+    project_id = world.project.id
+    with app.test_request_context("/"), in_company(world.company):
+        with counted() as statements:
+            assert definitions.active_fields(None) == []
+            assert definitions.has_project_fields() is False
+            assert definitions.active_fields(project_id) == []
+        assert len(statements) == 1
+        added = new_custom_field(world.company, "maskin", "Maskin")  # flushed: forgotten
+        assert definitions.active_fields(None) == [added]
+        sted = new_custom_field(world.company, "sted", "Sted", project_id=world.project.id)
+        assert definitions.active_fields(world.project.id) == [added, sted]
+        assert definitions.has_project_fields() is True
+        _db.session.commit()
+        with counted() as statements:
+            definitions.active_supplement_types()
+            definitions.active_supplement_types()
+        assert len(statements) == 1
+        kind = new_supplement_type(world.company, "Overtid", "hours")
+        assert definitions.active_supplement_types() == [kind]
+        kind.is_active = False
+        _db.session.flush()
+        assert definitions.active_supplement_types() == []
