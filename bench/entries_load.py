@@ -6,12 +6,14 @@ number of requests per scenario from a thread pool (requests.Session per thread)
 is reported as a ratio to the baseline route served the same way in the same run, which
 cancels out most of the machine's speed. Cleans up the schema and the server afterwards.
 
-    .venv/bin/python bench/entries_load.py --requests 2000 --threads 8 --write-readme
+    .venv/bin/python bench/entries_load.py --write-readme  # 3 rounds, 500 single saves
 """
 
 from __future__ import annotations
 
 import argparse
+import base64
+import json
 import os
 import re
 import secrets
@@ -26,7 +28,7 @@ import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import requests
@@ -47,6 +49,15 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def new_schema(prefix: str):
+    """A fresh PostgreSQL schema: (admin engine, schema name, database URL that uses it)."""
+    schema = f"{prefix}_{secrets.token_hex(3)}"
+    admin = create_engine(PG_URL)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    return admin, schema, f"{PG_URL}?options=-csearch_path%3D{schema}"
 
 
 def seed(database_url: str, instance: str, users: int) -> dict:
@@ -130,12 +141,34 @@ class Client:
         response = self.session.post(
             f"{base}/logg-inn",
             data={"email": email, "password": PASSWORD, "csrf_token": token},
-            allow_redirects=False,
         )
-        assert response.status_code == 302, response.status_code
-        start = self.session.get(f"{base}/").text
-        self.csrf = re.search(r'"X-CSRFToken": "([^"]+)"', start).group(1)
+        assert response.history and response.status_code == 200, response.status_code
+        self.csrf = re.search(r'"X-CSRFToken": "([^"]+)"', response.text).group(1)
         self.counter = 0
+        self.post_seconds = 0.0  # the POSTs alone (until their 302's headers), summed
+
+    def save(self, day: date, project_id: int, activity_id: int) -> bool:
+        """The no-JS form POST, following its redirect (which shows and clears the flash)."""
+        self.counter += 1
+        response = self.session.post(
+            f"{self.base}/registreringer",
+            data={
+                "uuid": str(uuid.uuid4()),
+                "date": day.isoformat(),
+                "project_id": project_id,
+                "activity_id": activity_id,
+                "hours": "0,25",
+                "comment": f"benk {self.counter}",
+            },
+            headers={"X-CSRFToken": self.csrf},
+        )
+        if response.history:
+            self.post_seconds += response.history[0].elapsed.total_seconds()
+        return (
+            response.status_code == 200
+            and len(response.history) == 1
+            and response.history[0].status_code == 302
+        )
 
 
 def run_scenario(name, clients, total, threads, call) -> dict:
@@ -172,103 +205,200 @@ def run_scenario(name, clients, total, threads, call) -> dict:
     }
 
 
+def wait_for(url: str, what: str) -> None:
+    for _ in range(300):
+        try:
+            if requests.get(url, timeout=5).status_code < 500:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.1)
+    raise SystemExit(f"{what} did not answer")
+
+
+def start_gunicorn(args, database_url: str, instance: str, sql_log: str):
+    port = free_port()
+    env = {
+        **os.environ,
+        "TIPRO_DATABASE_URL": database_url,
+        "TIPRO_REDIS_URL": REDIS_URL,
+        "TIPRO_INSTANCE_PATH": instance,
+        "TIPRO_SECRET_KEY": secrets.token_hex(16),
+        "TIPRO_QUEUE_PREFIX": f"bench-{secrets.token_hex(3)}",
+        "TIPRO_BENCH_SQL_LOG": sql_log,
+    }
+    server = subprocess.Popen(
+        [
+            str(REPO / ".venv/bin/gunicorn"),
+            "--no-control-socket",
+            "-c",
+            str(REPO / "bench" / "gunicorn_sql.py"),
+            "-w",
+            str(args.workers),
+            "--threads",
+            str(args.worker_threads),
+            "-b",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            "wsgi:app",
+        ],
+        cwd=REPO,
+        env=env,
+        start_new_session=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    wait_for(f"{base}/healthz", "gunicorn")
+    return server, base
+
+
+def start_timetagger(datadir: str):
+    """TimeTagger from its pip package (uvicorn, one process) on loopback; (process, base)."""
+    port = free_port()
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "timetagger",
+            f"--bind=127.0.0.1:{port}",
+            f"--datadir={datadir}",
+            "--log_level=warning",
+        ],
+        cwd=datadir,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}/timetagger/api/v2"
+    wait_for(f"{base}/", "timetagger")
+    return server, base
+
+
+def timetagger_puts(base: str, count: int) -> float:
+    """Seconds for `count` single-record PUTs by one client (after 20 warm-up PUTs)."""
+    session = requests.Session()
+    # Its localhost login: the server trusts a client on 127.0.0.1 and hands out a webtoken.
+    body = base64.b64encode(json.dumps({"method": "localhost"}).encode())
+    token = session.post(f"{base}/bootstrap_authentication", data=body).json()["token"]
+    session.headers["authtoken"] = token
+
+    def put(n: int) -> None:
+        now = int(time.time())
+        record = {"key": uuid.uuid4().hex[:8], "mt": now, "t1": now - 900 - n, "t2": now - n}
+        record["ds"] = f"#benk {n}"
+        result = session.put(f"{base}/records", json=[record]).json()
+        assert result["accepted"] == [record["key"]], result
+
+    for n in range(20):
+        put(n)
+    started = time.perf_counter()
+    for n in range(count):
+        put(n)
+    return time.perf_counter() - started
+
+
+def read_sql_counts(sql_log: str) -> dict[tuple[str, str], list[int]]:
+    counts: dict[tuple[str, str], list[int]] = {}
+    for path in Path(sql_log).parent.glob(Path(sql_log).name + ".*"):
+        for line in path.read_text().splitlines():
+            method, url, _status, n = line.split()
+            counts.setdefault((method, url), []).append(int(n))
+    return counts
+
+
+def sql_text(counts: dict, method: str, url: str) -> str:
+    values = counts.get((method, url))
+    if not values:
+        return "–"
+    low, high = min(values), max(values)
+    return f"{low}" if low == high else f"{low}–{high} (median {statistics.median(values):g})"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--requests", type=int, default=2000, help="requests per scenario")
+    parser.add_argument("--requests", type=int, default=800, help="requests per scenario/round")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of the three scenarios")
     parser.add_argument("--threads", type=int, default=8, help="concurrent load threads")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
     parser.add_argument("--worker-threads", type=int, default=4, help="threads per worker")
-    parser.add_argument("--warmup", type=int, default=100, help="warm-up requests per scenario")
+    parser.add_argument("--warmup", type=int, default=80, help="warm-up requests per scenario")
+    parser.add_argument("--single", type=int, default=500, help="sequential saves vs TimeTagger")
     parser.add_argument("--write-readme", action="store_true", help="update bench/README.md")
     args = parser.parse_args()
 
-    schema = f"bench_entries_{secrets.token_hex(3)}"
-    admin = create_engine(PG_URL)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    database_url = f"{PG_URL}?options=-csearch_path%3D{schema}"
+    admin, schema, database_url = new_schema("bench_entries")
     instance = tempfile.mkdtemp(prefix="tipro-bench-")
-    server = None
+    sql_log = os.path.join(instance, "sql")
+    servers = []
     try:
         data = seed(database_url, instance, args.threads)
-        port = free_port()
-        env = {
-            **os.environ,
-            "TIPRO_DATABASE_URL": database_url,
-            "TIPRO_REDIS_URL": REDIS_URL,
-            "TIPRO_INSTANCE_PATH": instance,
-            "TIPRO_SECRET_KEY": secrets.token_hex(16),
-            "TIPRO_QUEUE_PREFIX": f"bench-{secrets.token_hex(3)}",
-        }
-        server = subprocess.Popen(
-            [
-                str(REPO / ".venv/bin/gunicorn"),
-                "--no-control-socket",
-                "-w",
-                str(args.workers),
-                "--threads",
-                str(args.worker_threads),
-                "-b",
-                f"127.0.0.1:{port}",
-                "--log-level",
-                "warning",
-                "wsgi:app",
-            ],
-            cwd=REPO,
-            env=env,
-            start_new_session=True,
-        )
-        base = f"http://127.0.0.1:{port}"
-        for _ in range(200):
-            try:
-                if requests.get(f"{base}/healthz", timeout=5).status_code == 200:
-                    break
-            except requests.RequestException:
-                pass
-            time.sleep(0.1)
-        else:
-            raise SystemExit("gunicorn did not answer")
-
+        server, base = start_gunicorn(args, database_url, instance, sql_log)
+        servers.append(server)
         clients = [Client(base, email) for email in data["emails"]]
         today = data["today"]
         projects = data["project_ids"]
-        year, week, _ = today.isocalendar()
+        activity = data["activity_id"]
+        # The week view shows last week, filled once (5 days × 3 projects); the load's saves
+        # go to the weeks before it, so every round renders the same page.
+        shown = today - timedelta(days=today.weekday() + 7)
+        for client in clients:
+            for d in range(5):
+                for p in range(3):
+                    assert client.save(shown + timedelta(days=d), projects[p], activity)
+        year, week, _ = shown.isocalendar()
         iso = f"{year}-W{week:02d}"
+        # Reset the log: the counts below are for the measured requests only.
+        for path in Path(instance).glob("sql.*"):
+            path.write_text("")
 
         def baseline(client: Client) -> bool:
             return client.session.get(f"{base}/healthz").status_code == 200
 
         def save(client: Client) -> bool:
-            client.counter += 1
             n = client.counter
-            # Spread over days so the 24 h/day rule never trips; this week first (week view).
-            day = today - timedelta(days=n % 60)
-            response = client.session.post(
-                f"{base}/registreringer",
-                data={
-                    "uuid": str(uuid.uuid4()),
-                    "date": day.isoformat(),
-                    "project_id": projects[n % len(projects)],
-                    "activity_id": data["activity_id"],
-                    "hours": "0,25",
-                    "comment": f"benk {n}",
-                },
-                headers={"X-CSRFToken": client.csrf},
-                allow_redirects=False,
-            )
-            return response.status_code == 302
+            day = shown - timedelta(days=1 + n % 56)
+            return client.save(day, projects[n % len(projects)], activity)
 
         def week_view(client: Client) -> bool:
             return client.session.get(f"{base}/uke?uke={iso}").status_code == 200
 
-        results = []
-        for name, call in (
+        scenarios = (
             ("baseline GET /healthz", baseline),
-            ("save entry POST /registreringer", save),
+            ("save entry POST /registreringer → GET /", save),
             ("week view GET /uke", week_view),
-        ):
-            run_scenario(name, clients, args.warmup, args.threads, call)
-            results.append(run_scenario(name, clients, args.requests, args.threads, call))
+        )
+        rounds = []
+        for _ in range(args.rounds):
+            results = []
+            for name, call in scenarios:
+                run_scenario(name, clients, args.warmup, args.threads, call)
+                results.append(run_scenario(name, clients, args.requests, args.threads, call))
+            rounds.append(results)
+        counts = read_sql_counts(sql_log)
+
+        # One sequential client: TiPro's single saves, then TimeTagger's single PUTs.
+        single = clients[0]
+        for _ in range(20):
+            save(single)
+        single.post_seconds = 0.0
+        started = time.perf_counter()
+        for _ in range(args.single):
+            n = single.counter
+            assert single.save(
+                shown - timedelta(days=1 + n % 56), projects[n % len(projects)], activity
+            )
+        tipro_single = time.perf_counter() - started
+        tipro_posts = single.post_seconds
+        tt_single = None
+        try:
+            import timetagger  # noqa: F401
+        except ImportError:
+            print("timetagger is not installed (.venv/bin/pip install timetagger): skipped")
+        else:
+            tt_server, tt_base = start_timetagger(tempfile.mkdtemp(prefix="tipro-bench-tt-"))
+            servers.append(tt_server)
+            tt_single = timetagger_puts(tt_base, args.single)
+
         with admin.connect() as conn:
             # Our own generated schema name, not input.
             table = f'"{schema}".time_entries'
@@ -276,12 +406,12 @@ def main() -> int:
             per_week = conn.execute(
                 text(
                     f"SELECT max(c) FROM (SELECT count(*) c FROM {table} "  # noqa: S608
-                    "WHERE date >= :monday GROUP BY user_id) s"
+                    "WHERE date BETWEEN :monday AND :sunday GROUP BY user_id) s"
                 ),
-                {"monday": today - timedelta(days=today.weekday())},
+                {"monday": shown, "sunday": shown + timedelta(days=6)},
             ).scalar()
     finally:
-        if server is not None:
+        for server in servers:
             os.killpg(server.pid, signal.SIGTERM)
             server.wait(timeout=30)
         with admin.begin() as conn:
@@ -289,22 +419,57 @@ def main() -> int:
         admin.dispose()
 
     command = " ".join([".venv/bin/python bench/entries_load.py", *map(shlex.quote, sys.argv[1:])])
-    base_rps = results[0]["rps"]
+    sql = {
+        scenarios[0][0]: sql_text(counts, "GET", "/healthz"),
+        scenarios[1][0]: (
+            f"{sql_text(counts, 'POST', '/registreringer')} + {sql_text(counts, 'GET', '/')}"
+        ),
+        scenarios[2][0]: sql_text(counts, "GET", "/uke"),
+    }
     lines = [
-        "| scenario | requests | errors | req/s | ratio to baseline | p50 | p99 |",
-        "|---|---:|---:|---:|---:|---:|---:|",
+        "| round | scenario | requests | errors | req/s | ratio to baseline | p50 | p99 | SQL |",
+        "|---:|---|---:|---:|---:|---:|---:|---:|---|",
     ]
-    for r in results:
-        lines.append(
-            f"| {r['name']} | {r['requests']} | {r['errors']} | {r['rps']:.0f} | "
-            f"{r['rps'] / base_rps:.2f} | {r['p50']:.1f} ms | {r['p99']:.1f} ms |"
+    for index, results in enumerate(rounds, 1):
+        base_rps = results[0]["rps"]
+        for r in results:
+            lines.append(
+                f"| {index} | {r['name']} | {r['requests']} | {r['errors']} | {r['rps']:.0f} | "
+                f"{r['rps'] / base_rps:.2f} | {r['p50']:.1f} ms | {r['p99']:.1f} ms | "
+                f"{sql[r['name']]} |"
+            )
+    spread = ["", "| scenario | ratio to baseline (min–max over rounds) | SQL per request |"]
+    spread.append("|---|---|---|")
+    for position, (name, _call) in enumerate(scenarios[1:], 1):
+        ratios = [results[position]["rps"] / results[0]["rps"] for results in rounds]
+        spread.append(f"| {name} | {min(ratios):.2f}–{max(ratios):.2f} | {sql[name]} |")
+    single_lines = [
+        "",
+        "| one sequential client | requests | total | per request |",
+        "|---|---:|---:|---:|",
+        f"| TiPro save (POST + redirected GET /) | {args.single} | {tipro_single:.2f} s | "
+        f"{tipro_single / args.single * 1000:.1f} ms |",
+        f"| … of which the POSTs alone (to their 302) | {args.single} | {tipro_posts:.2f} s | "
+        f"{tipro_posts / args.single * 1000:.1f} ms |",
+    ]
+    if tt_single is not None:
+        single_lines.append(
+            f"| TimeTagger PUT /api/v2/records (one record) | {args.single} | {tt_single:.2f} s | "
+            f"{tt_single / args.single * 1000:.1f} ms |"
         )
+        single_lines += [
+            "",
+            f"TiPro ÷ TimeTagger: **{tipro_single / tt_single:.1f} ×** (POSTs alone: "
+            f"{tipro_posts / tt_single:.1f} ×)",
+        ]
     setup = (
         f"gunicorn {args.workers} workers × {args.worker_threads} threads, {args.threads} load "
-        f"threads (one logged-in user each), {args.requests} requests per scenario after "
-        f"{args.warmup} warm-up; entries stored: {stored}; largest week view: {per_week} entries"
+        f"threads (one logged-in user each), {args.rounds} rounds of {args.requests} requests "
+        f"per scenario after {args.warmup} warm-up; entries stored: {stored}; week shown: "
+        f"{per_week} entries on 3 lines. SQL: statements per request counted in the server "
+        f"(`bench/gunicorn_sql.py`), the save as POST + the page it redirects to"
     )
-    table = "\n".join(lines)
+    table = "\n".join(lines + spread + single_lines)
     print(f"{command}\n\n{setup}\n\n{table}")
     if args.write_readme:
         write_readme(command, setup, table)
@@ -316,26 +481,22 @@ def write_readme(command: str, setup: str, table: str) -> None:
     readme = REPO / "bench" / "README.md"
     existing = readme.read_text() if readme.exists() else "# Benchmarks\n"
     intro = (
-        "One company, one user per load thread, 50 projects. **baseline** is `/healthz` (one\n"
-        "`SELECT 1` and a Redis ping, no session) served by the same gunicorn in the same run;\n"
-        "**save entry** is the no-JS form POST (all rules: pickers, day total with a row lock,\n"
-        "week lock, audit event; answered by a 302 that is not followed); **week view** renders\n"
-        "the full week page for the current week. The load generator runs on the same 2-core\n"
-        "machine as gunicorn and PostgreSQL, so ratios are more telling than absolute figures.\n"
-        "\nSQL per page (counted with the test client, 9-entry week with custom fields and\n"
-        "supplements): the week view sends 10 statements and the start page 16, whatever the\n"
-        "number of entries — `tests/extras/test_lists.py` fails if a list page's count grows\n"
-        "with its entries. Before the batched `extras.describe_extras_for` the week view sent\n"
-        "27 (3 more per listed entry: absence, supplements, custom fields). Same command on the\n"
-        "code before that change (commit 83dd5f2), same machine, same hour:\n"
-        "\n"
-        "| scenario (before) | requests | errors | req/s | ratio to baseline | p50 | p99 |\n"
-        "|---|---:|---:|---:|---:|---:|---:|\n"
-        "| baseline GET /healthz | 2000 | 0 | 634 | 1.00 | 10.5 ms | 31.6 ms |\n"
-        "| save entry POST /registreringer | 2000 | 0 | 91 | 0.14 | 79.4 ms | 159.6 ms |\n"
-        "| week view GET /uke | 2000 | 0 | 44 | 0.07 | 168.1 ms | 304.2 ms |\n"
-        "\n"
-        "Other helpers' work shared the 2 cores during both runs; expect ±20 % between runs.\n"
+        "One company, one user per load thread, 50 projects; each user's week shown is filled\n"
+        "once (5 days × 3 projects) and the load's saves go to the weeks before it, so every\n"
+        "round renders the same page. **baseline** is `/healthz` (one `SELECT 1` and a Redis\n"
+        "ping, no session) served by the same gunicorn in the same run; **save entry** is the\n"
+        "no-JS form POST (all rules: pickers, day total with a row lock, week lock, audit\n"
+        "event) *and* the start page its 302 leads to — the bench follows redirects, so the\n"
+        "flash message is shown and cleared as in a browser (before, unfollowed redirects piled\n"
+        "flash messages into the session cookie); **week view** renders the full week page.\n"
+        "The three scenarios run in `--rounds` rounds; the ratio to the baseline of the same\n"
+        "round is what to compare (the load generator shares the 2 cores with gunicorn and\n"
+        "PostgreSQL). **SQL** is the statements per request, counted inside gunicorn by\n"
+        "`bench/gunicorn_sql.py` (a gunicorn config file: SQLAlchemy's `before_cursor_execute`\n"
+        "per request thread; the app has no bench code). Then one sequential client makes\n"
+        "`--single` saves, and TimeTagger (`pip install timetagger`, started from its package\n"
+        "on loopback: uvicorn, SQLite per user, its localhost webtoken login) takes the same\n"
+        "number of single-record `PUT /api/v2/records`.\n"
     )
     section = (
         f"{README_HEADING}\n\n{intro}\nMeasured on this machine with the current code:\n\n"

@@ -120,8 +120,9 @@ class WeekLine:
     activity: object
     cells: list[list[TimeEntry]] = field(default_factory=list)
 
-    @property
+    @cached_property
     def totals(self) -> list[Decimal]:
+        """Per day; read once the line is built (the grid reads it for every cell)."""
         return [total(cell) for cell in self.cells]
 
     @property
@@ -141,16 +142,25 @@ class Week:
         """The week's submission, read when first asked for (a saved cell does not ask)."""
         return week_submission(self.user.id, self.monday)
 
-    @property
+    @cached_property
     def days(self) -> list[date]:
         return [self.monday + timedelta(days=i) for i in range(7)]
 
-    @property
+    @cached_property
     def day_totals(self) -> list[Decimal]:
         sums = [ZERO] * 7
         for entry in self.entries:
             sums[(entry.date - self.monday).days] += entry.hours
         return sums
+
+    @property
+    def amounts(self) -> set[Decimal]:
+        """Every number of hours the grid shows (cells, line, day and week totals)."""
+        shown = {self.total, *self.day_totals}
+        for line in self.lines:
+            shown.update(line.totals)
+            shown.add(line.total)
+        return shown
 
     @property
     def total(self) -> Decimal:

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 
-from tipro import clock, htmx
+from tipro import clock, htmx, i18n
 from tipro.entries import bp, queries, services
 from tipro.entries.forms import error_status, plain_hours, values_from_entry
 from tipro.entries.inputs import EntryInput, errors_of
@@ -52,6 +52,8 @@ def _week_context(user: User, monday: date) -> dict:
     own = user.id == current_user.id
     return {
         "week": week,
+        # Each distinct amount formatted once per page, not once per cell (Babel is slow).
+        "hours_text": {amount: i18n.hours(amount) for amount in week.amounts},
         "editable": own and not week.locked,
         "own": own,
         "prev_iso": iso_week(week.monday - timedelta(days=7)),
