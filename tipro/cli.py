@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import functools
 import sys
-from collections.abc import Callable
 
 import click
 from flask import Flask, current_app
 from flask.cli import FlaskGroup, ScriptInfo, routes_command, shell_command, with_appcontext
 
 from tipro import create_app
+from tipro.commands import fail, with_company
 
 
 def _create_app(*_args) -> Flask:
@@ -24,37 +23,6 @@ def cli() -> None:
 
 cli.add_command(shell_command)
 cli.add_command(routes_command)
-
-
-def _fail(message: str) -> None:
-    click.echo(f"Feil: {message}", err=True)
-    sys.exit(1)
-
-
-def with_company(command: Callable) -> Callable:
-    """Give a command `--company NAME`: it runs inside that company's scope, given `company`.
-
-    The CLI's one boundary for the company scope (as the request is for routes and the job
-    wrapper for jobs); put it under `@with_appcontext`.
-    """
-
-    @functools.wraps(command)
-    def scoped(*args, company_name: str, **kwargs):
-        from tipro import writes
-        from tipro.auth.services import find_company
-        from tipro.errors import UserError
-        from tipro.tenancy import company_scope
-
-        # A command may write: on SQLite its transactions begin IMMEDIATE (tipro.writes).
-        with writes.write_intent():
-            try:
-                company = find_company(company_name)
-            except UserError as error:
-                _fail(error.message)
-            with company_scope(company.id):
-                return command(*args, company=company, **kwargs)
-
-    return click.option("--company", "company_name", required=True, help="Firmanavn.")(scoped)
 
 
 @cli.command("run")
@@ -81,7 +49,7 @@ def worker_command(burst: bool) -> None:
             ensure_schedule()  # a worker started on its own also keeps the sync schedule going
         run_worker(current_app._get_current_object(), burst=burst)
     except RedisNotConfigured as error:
-        _fail(str(error))
+        fail(str(error))
 
 
 @cli.group("company")
@@ -100,7 +68,7 @@ def company_create(name: str) -> None:
     try:
         company = create_company(name)
     except UserError as error:
-        _fail(error.message)
+        fail(error.message)
     click.echo(f"Firma opprettet: {company.name} (id {company.id})")
 
 
@@ -126,7 +94,7 @@ def user_create(company, email: str, role: str, name: str, password: str | None)
     try:
         user = create_user(company, email, role, password=password, name=name)
     except UserError as error:
-        _fail(error.message)
+        fail(error.message)
     click.echo(f"Bruker opprettet: {user.email} ({user.role}) i {company.name}")
     if generated:
         click.echo(f"Passord: {password}")
@@ -147,13 +115,13 @@ def user_set_password(email: str, password: str | None) -> None:
 
     user = db.session.scalar(select(User).where(User.email == normalise_email(email)))
     if user is None:
-        _fail(f"Fant ingen bruker med e-post {email}.")
+        fail(f"Fant ingen bruker med e-post {email}.")
     generated = password is None
     password = password or generate_password()
     try:
         set_password(user, password)
     except UserError as error:
-        _fail(error.message)
+        fail(error.message)
     click.echo(f"Nytt passord satt for {user.email}.")
     if generated:
         click.echo(f"Passord: {password}")
@@ -179,7 +147,7 @@ def entries_import(company, actor_email: str | None, file: str) -> None:
     try:
         result = import_file(company, Path(file), actor=find_actor(company, actor_email))
     except UserError as error:
-        _fail(error.message)
+        fail(error.message)
     for line in format_result(result):
         click.echo(line, err=not result.ok)
     if not result.ok:

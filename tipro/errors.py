@@ -28,7 +28,7 @@ class UserError(Exception):
         self.field = field
 
 
-def _page(status: int, title: str, message: str):
+def error_page(status: int, title: str, message: str):
     """The whole error page, or for htmx the message swapped into the message region."""
     context = {"status": status, "title": title, "message": message}
     if not htmx.is_htmx():
@@ -37,21 +37,23 @@ def _page(status: int, title: str, message: str):
     return htmx.retarget((fragment, status), MESSAGE_REGION)
 
 
-# For blueprints that answer their own refusals the same way (tipro.entries' BadInput).
-error_page = _page
-
-
 def init_app(app: Flask) -> None:
+    @app.errorhandler(UserError)
+    def refused(error: UserError):
+        # A refusal no route turned into a form answer (a malformed date, week or line in a
+        # query or hidden field): its own 4xx status and message, never a 500.
+        return error_page(getattr(error, "status", 422), _("Ugyldig forespørsel"), error.message)
+
     @app.errorhandler(CSRFError)
     def csrf_error(error):
         if not htmx.is_htmx():
-            return _page(
+            return error_page(
                 400,
                 _("Skjemaet er utløpt"),
                 _("Siden var åpen for lenge. Last siden på nytt og prøv igjen."),
             )
         # The form stays on the page as typed; with a fresh token, sending it again works.
-        response = _page(
+        response = error_page(
             400,
             _("Skjemaet er utløpt"),
             _("Siden var åpen for lenge, så det du sendte ble ikke lagret. Send det på nytt."),
@@ -61,29 +63,29 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(400)
     def bad_request(error):
-        return _page(400, _("Ugyldig forespørsel"), _("Noe i forespørselen var ugyldig."))
+        return error_page(400, _("Ugyldig forespørsel"), _("Noe i forespørselen var ugyldig."))
 
     @app.errorhandler(403)
     def forbidden(error):
-        return _page(403, _("Ingen tilgang"), _("Du har ikke tilgang til denne siden."))
+        return error_page(403, _("Ingen tilgang"), _("Du har ikke tilgang til denne siden."))
 
     @app.errorhandler(404)
     def not_found(error):
-        return _page(404, _("Fant ikke siden"), _("Siden eller objektet finnes ikke."))
+        return error_page(404, _("Fant ikke siden"), _("Siden eller objektet finnes ikke."))
 
     @app.errorhandler(405)
     def method_not_allowed(error):
-        return _page(405, _("Ikke tillatt"), _("Denne handlingen er ikke tillatt her."))
+        return error_page(405, _("Ikke tillatt"), _("Denne handlingen er ikke tillatt her."))
 
     @app.errorhandler(413)
     def too_large(error):
-        return _page(
+        return error_page(
             413, _("For mye data"), _("Det du sendte var for stort. Prøv med mindre tekst.")
         )
 
     @app.errorhandler(429)
     def too_many(error):
-        return _page(429, _("For mange forsøk"), _("Vent litt og prøv igjen."))
+        return error_page(429, _("For mange forsøk"), _("Vent litt og prøv igjen."))
 
     @app.errorhandler(500)
     def server_error(error):
@@ -92,7 +94,7 @@ def init_app(app: Flask) -> None:
         # After a database error the transaction is aborted; the page itself queries (the
         # timer badge), so start clean or the friendly page would fail as well.
         db.session.rollback()
-        return _page(
+        return error_page(
             500,
             _("Noe gikk galt"),
             _("Det oppstod en feil hos oss. Ingenting er tapt – prøv igjen om litt."),

@@ -27,8 +27,8 @@ from tipro.entries.forms import (
     values_from_entry,
 )
 from tipro.entries.inputs import errors_of
-from tipro.entries.parsing import BadInput, iso_week, query_day
-from tipro.errors import UserError, error_page
+from tipro.entries.parsing import iso_week, query_day
+from tipro.errors import UserError
 from tipro.models import TimeEntry
 from tipro.security import parse_id, safe_next_url
 from tipro.tenancy import get_or_404
@@ -74,12 +74,6 @@ def today_page(values=None, errors=None, status: int = 200):
 
 def fmt_day(entry: TimeEntry) -> str:
     return i18n.day(entry.date, "EEEE d. MMMM")
-
-
-@bp.errorhandler(BadInput)
-def bad_input(error: BadInput):
-    """A malformed date, week or line in a query or hidden field: 400 with what was wrong."""
-    return error_page(400, _("Ugyldig forespørsel"), error.message)
 
 
 # ---------------------------------------------------------------- entries

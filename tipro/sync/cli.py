@@ -5,35 +5,12 @@ Each command is a company boundary: it finds the company by name and enters its 
 
 from __future__ import annotations
 
-import functools
 import sys
 
 import click
 from flask.cli import with_appcontext
 
-
-def _fail(message: str) -> None:
-    click.echo(f"Feil: {message}", err=True)
-    sys.exit(1)
-
-
-def for_company(command):
-    """Turn `--company NAME` into the Company, with the command run in its scope."""
-
-    @functools.wraps(command)
-    def run(company_name: str, **kwargs):
-        from tipro.auth.services import find_company
-        from tipro.errors import UserError
-        from tipro.tenancy import company_scope
-
-        try:
-            company = find_company(company_name)
-        except UserError as error:
-            _fail(error.message)
-        with company_scope(company.id):
-            return command(company, **kwargs)
-
-    return run
+from tipro.commands import fail, with_company
 
 
 @click.group("tripletex")
@@ -42,11 +19,10 @@ def tripletex_group() -> None:
 
 
 @tripletex_group.command("connect")
-@click.option("--company", "company_name", required=True, help="Firmanavn i TiPro.")
 @click.option("--employee-token", required=True, help="API-nøkkelen fra Tripletex.")
 @click.option("--no-sync", is_flag=True, help="Ikke start full synkronisering.")
 @with_appcontext
-@for_company
+@with_company
 def connect_command(company, employee_token: str, no_sync: bool) -> None:
     """Koble et firma til Tripletex med en ansattnøkkel."""
     from tipro.extensions import db
@@ -57,7 +33,7 @@ def connect_command(company, employee_token: str, no_sync: bool) -> None:
     try:
         result = connect(db.session, company, employee_token, settings())
     except ConnectError as error:
-        _fail(connect_error_message(error))
+        fail(connect_error_message(error))
     click.echo(f"Koblet til {result.tripletex_company_name} som {result.user_name}.")
     missing = missing_access_text(result.missing_access)
     if missing:
@@ -80,9 +56,8 @@ def _ran_here() -> bool:
 
 
 @tripletex_group.command("status")
-@click.option("--company", "company_name", required=True)
 @with_appcontext
-@for_company
+@with_company
 def status_command(company) -> None:
     """Vis tilkobling og siste synkronisering."""
     from tipro.extensions import db
@@ -118,9 +93,8 @@ def status_command(company) -> None:
 
 
 @tripletex_group.command("disconnect")
-@click.option("--company", "company_name", required=True)
 @with_appcontext
-@for_company
+@with_company
 def disconnect_command(company) -> None:
     """Koble fra Tripletex (data som er hentet, beholdes)."""
     from tipro.extensions import db
@@ -143,17 +117,16 @@ def _print_run(run) -> None:
 
 
 @click.command("sync")
-@click.option("--company", "company_name", required=True)
 @click.option("--full", is_flag=True, help="Full avstemming (finner også slettede objekter).")
 @click.option("--wait", is_flag=True, help="Vent til synkroniseringen er ferdig.")
 @with_appcontext
-@for_company
+@with_company
 def sync_command(company, full: bool, wait: bool) -> None:
     """Synkroniser grunndata fra Tripletex (kjøres i arbeideren, eller her uten Redis)."""
     from tipro.sync.services import request_sync, wait_for
 
     if company.tripletex_status == "not_connected":
-        _fail("firmaet er ikke koblet til Tripletex (tipro tripletex connect).")
+        fail("firmaet er ikke koblet til Tripletex (tipro tripletex connect).")
     run, created = request_sync(company.id, full=full, trigger="cli")
     if not _ran_here():
         click.echo(

@@ -87,7 +87,7 @@ def due_syncs(now: datetime | None = None) -> list[tuple[int, str]]:
             last_full is None or clock.oslo_date(last_full) < today
         ):
             out.append((company_id, MODE_FULL))
-        elif last_any is None or now - services.aware(last_any) >= timedelta(
+        elif last_any is None or now - clock.aware(last_any) >= timedelta(
             minutes=interval_minutes()
         ):
             out.append((company_id, MODE_INCREMENTAL))

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import func, select
@@ -150,14 +150,9 @@ def _rank(mode: str) -> int:
     return {MODE_CHANGES: 0, MODE_INCREMENTAL: 1, MODE_FULL: 2}[mode]
 
 
-def aware(value: datetime) -> datetime:
-    """A stored timestamp as an aware UTC datetime (SQLite returns naive ones)."""
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
 def is_dead(run: SyncRun) -> bool:
     """Whether a queued or running run can no longer finish (its job or worker is gone)."""
-    age = clock.now() - aware(run.started_at or run.queued_at)
+    age = clock.now() - clock.aware(run.started_at or run.queued_at)
     if not jobs.has_queue():
         return age > INLINE_STALE_AFTER
     alive = jobs.is_alive(job_id(run))
