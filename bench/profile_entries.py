@@ -2,7 +2,8 @@
 
 Seeds a schema like `bench/entries_load.py` (50 projects, last week filled with 5 days ×
 3 projects), logs in with Flask's test client and profiles `--repeat` saves (POST only,
-no redirect) and `--repeat` week views; prints the top functions by cumulative and by own
+no redirect), `--repeat` start pages and `--repeat` week views (each also timed without the
+profiler); prints the top functions by cumulative and by own
 time. `--dump FILE` writes one week page (without its CSRF tokens) to compare output.
 
     .venv/bin/python bench/profile_entries.py --repeat 200
@@ -18,6 +19,7 @@ import re
 import secrets
 import sys
 import tempfile
+import time
 import uuid
 from datetime import timedelta
 from pathlib import Path
@@ -40,6 +42,7 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=200)
     parser.add_argument("--limit", type=int, default=25)
     parser.add_argument("--save", help="also write the profiles to SAVE-save.prof, SAVE-week.prof")
+    parser.add_argument("--only", nargs="*", help="scenarios to run: save, start, week")
     parser.add_argument("--dump", help="write one week page (CSRF tokens removed) here")
     args = parser.parse_args()
 
@@ -109,10 +112,18 @@ def main() -> int:
                 "save (no-JS POST /registreringer)",
                 lambda n: save(shown - timedelta(1 + n % 56)),
             ),
+            ("start", "start page (GET /, where the save redirects)", lambda n: client.get("/")),
             ("week", "week view (GET /uke, 15 entries on 3 lines)", lambda n: client.get(url)),
         ):
+            if args.only and key not in args.only:
+                continue
             for n in range(10):
                 call(n)
+            began = time.perf_counter()
+            for n in range(args.repeat):
+                call(n)
+            plain = (time.perf_counter() - began) / args.repeat * 1000
+            print(f"== {label}: {plain:.2f} ms each without the profiler")
             profile = cProfile.Profile()
             profile.enable()
             for n in range(args.repeat):

@@ -6,7 +6,6 @@ from datetime import date
 
 from flask import abort, request
 from flask_login import current_user
-from sqlalchemy import or_, select
 
 from tipro import htmx
 from tipro.entries import pickers, queries
@@ -14,8 +13,7 @@ from tipro.entries.extras import definitions
 from tipro.entries.inputs import ENTRY_FIELDS, EntryInput, EntryNotFound
 from tipro.entries.parsing import id_or_none, normalise_uuid, parse_day
 from tipro.errors import UserError
-from tipro.extensions import db
-from tipro.models import AbsenceType, Activity, TimeEntry, User
+from tipro.models import TimeEntry, User
 from tipro.security import parse_id
 
 
@@ -81,14 +79,15 @@ def error_status(error: UserError) -> int:
 def _work_activities(project_id: int | None, day, chosen: str | None) -> list:
     """Allowed activities minus the absence ones (those are registered under Fravær), but
     keeping the one already chosen, so an absence entry opened here keeps its activity."""
-    absence = select(AbsenceType.activity_id).where(
-        AbsenceType.is_active.is_(True), AbsenceType.activity_id.is_not(None)
-    )
-    keep = Activity.id.not_in(absence)
+    absence = {t.activity_id for t in definitions.active_absence_types()}
     chosen_id = id_or_none(chosen)
-    if chosen_id is not None and str(chosen_id) == (chosen or ""):
-        keep = or_(keep, Activity.id == chosen_id)
-    return list(db.session.scalars(pickers.activities_query(project_id, day).where(keep)))
+    if chosen_id is None or str(chosen_id) != (chosen or ""):
+        chosen_id = None
+    return [
+        a
+        for a in pickers.allowed_activities(project_id, day)
+        if a.id not in absence or a.id == chosen_id
+    ]
 
 
 def form_context(values: dict[str, str], errors: dict[str, str], **extra) -> dict:

@@ -13,10 +13,13 @@ project only general activities.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import date
 
 from sqlalchemy import Select, and_, exists, or_, select
 
+from tipro.entries import master
+from tipro.entries.master import ActivityDef, LinkDef, ProjectDef
 from tipro.extensions import db
 from tipro.models import Activity, Project, ProjectActivity, ProjectParticipant
 
@@ -88,8 +91,88 @@ def activities_for(project_id: int | None, day: date) -> list[Activity]:
     return list(db.session.scalars(activities_query(project_id, day)))
 
 
+# ---------------------------------------------------------------- the lists, cached
+# The same rules over the company's cached master data (tipro.entries.master): what the
+# forms offer. The save still checks its one project and activity in SQL (entries.rules).
+
+
+def _open_projects() -> tuple[ProjectDef, ...]:
+    p = Project
+    is_open = (p.is_active.is_(True), p.is_closed.is_(False))
+    rows = db.session.execute(
+        select(
+            p.id,
+            p.number,
+            p.name,
+            p.start_date,
+            p.end_date,
+            p.for_participants_only,
+            p.project_manager_id,
+        )
+        .where(*is_open)
+        .order_by(p.number, p.name)
+    ).all()
+    participants: dict[int, set[int]] = defaultdict(set)
+    if any(row.for_participants_only for row in rows):
+        for project_id, employee_id in db.session.execute(
+            select(ProjectParticipant.project_id, ProjectParticipant.employee_id)
+            .join(Project, Project.id == ProjectParticipant.project_id)
+            .where(Project.for_participants_only.is_(True), *is_open)
+        ):
+            participants[project_id].add(employee_id)
+    return tuple(ProjectDef(*row, frozenset(participants.get(row.id, ()))) for row in rows)
+
+
+def open_projects() -> tuple[ProjectDef, ...]:
+    """The company's active, not closed projects, in picker order (cached)."""
+    return master.cached("projects", _open_projects)
+
+
+def pickable_projects(employee_id: int | None, day: date) -> list[ProjectDef]:
+    """What `projects_for` answers, from the cached list."""
+    return [p for p in open_projects() if p.is_open_on(day) and p.may_log(employee_id)]
+
+
+def _active_activities() -> tuple[ActivityDef, ...]:
+    a = Activity
+    query = (
+        select(a.id, a.name, a.number, a.is_general)
+        .where(a.is_active.is_(True))
+        .order_by(a.is_general, a.number, a.name)
+    )
+    return tuple(ActivityDef(*row) for row in db.session.execute(query))
+
+
+def _project_links(project_id: int) -> tuple[LinkDef, ...]:
+    pa = ProjectActivity
+    query = select(pa.activity_id, pa.start_date, pa.end_date).where(
+        pa.project_id == project_id, pa.is_closed.is_(False)
+    )
+    return tuple(LinkDef(*row) for row in db.session.execute(query))
+
+
+def allowed_activities(project_id: int | None, day: date) -> list:
+    """What `activities_for` answers, from the cached lists when the project is open.
+
+    Links are cached per open project only (an id from the request names at most one of the
+    company's projects); for any other project the answer comes from SQL as before.
+    """
+    linked: set[int] = set()
+    if project_id is not None:
+        open_ids = master.cached("project_ids", lambda: frozenset(p.id for p in open_projects()))
+        if project_id not in open_ids:
+            return activities_for(project_id, day)
+        links = master.cached(f"links:{project_id}", lambda: _project_links(project_id))
+        linked = {link.activity_id for link in links if link.is_open_on(day)}
+    activities = master.cached("activities", _active_activities)
+    return [a for a in activities if a.is_general or a.id in linked]
+
+
 __all__ = [
     "activities_for",
+    "allowed_activities",
+    "open_projects",
+    "pickable_projects",
     "activities_query",
     "activity_allowed_clause",
     "project_is_open_clause",

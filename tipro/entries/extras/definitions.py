@@ -6,74 +6,98 @@ definitions live in tipro.admin.extras_*.
 
 from __future__ import annotations
 
-from flask import g, has_request_context
 from flask_babel import gettext as _
-from sqlalchemy import event, select
-from sqlalchemy.orm import Session
+from sqlalchemy import select
 
-from tipro import tenancy
+from tipro.entries import master
 from tipro.entries.extras.display import stored_form_values
+from tipro.entries.master import AbsenceDef, FieldDef, ProductDef, SupplementDef
 from tipro.extensions import db
 from tipro.models import AbsenceType, CustomField, Product, SupplementType
 
-_CACHE = "_tipro_extras_definitions"
-# Rows whose change makes a cached list stale (a flush of them forgets the cache).
-_DEFINITIONS = (CustomField, SupplementType, AbsenceType, Product)
+# Kept for callers that drop the lists themselves; writes of definitions do it on their own.
+forget = master.forget
 
 
-def _per_request(name: str, load):
-    """`load()` once per request and transaction; outside a request (jobs, CLI) every time.
-
-    Forgotten on commit and rollback and when definitions are written (admin edits, sync),
-    so a page never shows a list older than its own transaction.
-    """
-    if not has_request_context():
-        return load()
-    cache = g.setdefault(_CACHE, {})
-    if name not in cache:
-        cache[name] = load()
-    return cache[name]
-
-
-def forget(*_args) -> None:
-    """Drop this request's cached definitions."""
-    if has_request_context():
-        g.pop(_CACHE, None)
-
-
-def _forget_after_flush(session, _context) -> None:
-    if any(
-        isinstance(row, _DEFINITIONS) for row in (*session.new, *session.dirty, *session.deleted)
-    ):
-        forget()
-
-
-def _forget_after_write(state) -> None:
-    if state.is_insert or state.is_update or state.is_delete:
-        forget()
-
-
-for _name, _listener in (
-    ("after_commit", forget),
-    ("after_soft_rollback", forget),
-    ("after_flush", _forget_after_flush),
-    ("do_orm_execute", _forget_after_write),
-):
-    if not event.contains(Session, _name, _listener):
-        event.listen(Session, _name, _listener)
+def _all_active_fields() -> tuple[FieldDef, ...]:
+    c = CustomField
+    query = (
+        select(
+            c.id,
+            c.key,
+            c.label,
+            c.field_type,
+            c.choices,
+            c.required,
+            c.project_id,
+            c.include_in_transfer,
+            c.position,
+        )
+        .where(c.is_active.is_(True))
+        .order_by(c.position, c.label)
+    )
+    return tuple(
+        FieldDef(
+            row.id,
+            row.key,
+            row.label,
+            row.field_type,
+            tuple(row.choices or ()),
+            row.required,
+            row.project_id,
+            row.include_in_transfer,
+            row.position,
+        )
+        for row in db.session.execute(query)
+    )
 
 
-def _all_active_fields() -> list[CustomField]:
-    query = select(CustomField).where(CustomField.is_active.is_(True))
-    return list(db.session.scalars(query.order_by(CustomField.position, CustomField.label)))
+def _active_supplement_types() -> tuple[SupplementDef, ...]:
+    t = SupplementType
+    query = (
+        select(
+            t.id,
+            t.name,
+            t.unit,
+            t.per,
+            t.salary_type_id,
+            t.product_id,
+            t.billable,
+            t.asks_for_product,
+            t.position,
+        )
+        .where(t.is_active.is_(True))
+        .order_by(t.position, t.name)
+    )
+    return tuple(SupplementDef(*row) for row in db.session.execute(query))
 
 
-def all_active_fields() -> list[CustomField]:
-    """Every active custom field (company-wide and per project), loaded once per request."""
-    return _per_request("fields", _all_active_fields)
+def _active_absence_types() -> tuple[AbsenceDef, ...]:
+    t = AbsenceType
+    query = (
+        select(t.id, t.name, t.code, t.activity_id, t.salary_type_id, t.position)
+        .where(t.is_active.is_(True), t.activity_id.is_not(None))
+        .order_by(t.position, t.name)
+    )
+    return tuple(AbsenceDef(*row) for row in db.session.execute(query))
 
 
-def active_fields(project_id: int | None) -> list[CustomField]:
+def _active_products() -> tuple[ProductDef, ...]:
+    p = Product
+    query = (
+        select(p.id, p.number, p.name, p.price_excluding_vat)
+        .where(p.is_active.is_(True))
+        .order_by(p.number, p.name)
+    )
+    return tuple(ProductDef(*row) for row in db.session.execute(query))
+
+
+def all_active_fields() -> tuple[FieldDef, ...]:
+    """Every active custom field (company-wide and per project), cached (tipro.entries.master)."""
+    return master.cached("fields", _all_active_fields)
+
+
+def active_fields(project_id: int | None) -> list[FieldDef]:
     """Custom fields for an entry on `project_id`: the company-wide ones plus the project's."""
     return [
         f
@@ -82,7 +106,7 @@ def active_fields(project_id: int | None) -> list[CustomField]:
     ]
 
 
-def fields_by_key() -> dict[str, CustomField]:
+def fields_by_key() -> dict[str, FieldDef]:
     """All active custom fields (any project) by key: the import's extra columns."""
     return {f.key: f for f in all_active_fields()}
 
@@ -91,43 +115,28 @@ def has_project_fields() -> bool:
     return any(f.project_id is not None for f in all_active_fields())
 
 
-def active_supplement_types() -> list[SupplementType]:
-    return _per_request(
-        "supplement_types",
-        lambda: tenancy.active_rows(SupplementType, SupplementType.position, SupplementType.name),
-    )
+def active_supplement_types() -> tuple[SupplementDef, ...]:
+    return master.cached("supplement_types", _active_supplement_types)
 
 
-def active_absence_types() -> list[AbsenceType]:
+def active_absence_types() -> tuple[AbsenceDef, ...]:
     """Absence types that can be registered (active, with an activity)."""
-    return _per_request(
-        "absence_types",
-        lambda: tenancy.active_rows(
-            AbsenceType,
-            AbsenceType.position,
-            AbsenceType.name,
-            where=[AbsenceType.activity_id.is_not(None)],
-        ),
-    )
+    return master.cached("absence_types", _active_absence_types)
 
 
-def active_absence_type(type_id: int | None) -> AbsenceType | None:
+def active_absence_type(type_id: int | None) -> AbsenceDef | None:
     """One registrable absence type, else None."""
     return next((t for t in active_absence_types() if t.id == type_id), None)
 
 
-def active_products() -> list[Product]:
-    return _per_request(
-        "products", lambda: tenancy.active_rows(Product, Product.number, Product.name)
-    )
+def active_products() -> tuple[ProductDef, ...]:
+    return master.cached("products", _active_products)
 
 
-def active_product(product_id: int | None) -> Product | None:
+def active_product(product_id: int | None) -> ProductDef | None:
     if product_id is None:
         return None
-    return db.session.scalar(
-        select(Product).where(Product.id == product_id, Product.is_active.is_(True))
-    )
+    return next((p for p in active_products() if p.id == product_id), None)
 
 
 def unit_names() -> dict[str, str]:

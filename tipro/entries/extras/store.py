@@ -101,7 +101,12 @@ class _Stored:
 
     def snapshot(self) -> dict[str, str]:
         """As {key: text}, for the audit log and for comparing."""
-        snapshot = {field_key(v.field.key): v.value for v in self.values.values()}
+        # Active fields' keys from the cached definitions (a new row has no `field` loaded);
+        # a value of a field no longer active reads its key from the row.
+        keys = {f.id: f.key for f in definitions.all_active_fields()}
+        snapshot = {
+            field_key(keys.get(v.field_id) or v.field.key): v.value for v in self.values.values()
+        }
         for supplement in self.supplements.values():
             text = format(supplement.quantity.normalize(), "f")
             if supplement.product_id:
@@ -147,7 +152,6 @@ def _save_values(entry, clean: CleanExtras, fields, rows: _Stored, errors: dict)
                 field_id=custom_field.id,
                 value=value,
             )
-            row.field = custom_field
             db.session.add(row)
         else:
             row.value = value

@@ -9,8 +9,8 @@ from flask_babel import gettext as _
 
 from tipro.entries.extras import ABSENCE_KEY, FULL_FORM_KEY, SUP_RE, definitions, field_key
 from tipro.entries.inputs import EntryInput
+from tipro.entries.master import FieldDef, SupplementDef
 from tipro.entries.parsing import as_text, has_control_characters, id_or_none, parse_decimal
-from tipro.models import CustomField, SupplementType
 
 # Largest quantity per unit: a typo (7000 hours of overtime) is refused, not paid.
 MAX_QUANTITY = {
@@ -45,11 +45,11 @@ class CleanExtras:
     absence_type_id: int | None = None
 
 
-def required_message(custom_field: CustomField) -> str:
+def required_message(custom_field: FieldDef) -> str:
     return _("«%(label)s» må fylles ut.", label=custom_field.label)
 
 
-def clean_custom_value(custom_field: CustomField, raw) -> tuple[str | None, str | None]:
+def clean_custom_value(custom_field: FieldDef, raw) -> tuple[str | None, str | None]:
     """(canonical text or None for empty, error message or None)."""
     text = as_text(raw)
     label = custom_field.label
@@ -169,7 +169,7 @@ def _validate_supplements(raw: dict, clean: CleanExtras, errors: dict) -> None:
         clean.supplements.append(CleanSupplement(type_id, quantity, product_id, amount))
 
 
-def _clean_quantity(supplement_type: SupplementType, text: str, key: str, errors: dict):
+def _clean_quantity(supplement_type: SupplementDef, text: str, key: str, errors: dict):
     name = supplement_type.name
     try:
         quantity = parse_decimal(text)
