@@ -7,6 +7,9 @@ from typing import Any
 import pytest
 import requests
 
+# The spec-checking recorder of the client tests; with it, `tx` below drives the typed calls.
+from tests.tripletex.conftest import make_client, rec  # noqa: F401
+
 
 class Api:
     """A tiny Tripletex caller for tests (the real client lives in tipro/tripletex)."""
@@ -59,6 +62,14 @@ class Api:
 def api(sandbox) -> Api:
     """An authenticated session on the freshly reset demo sandbox."""
     return Api(sandbox)
+
+
+@pytest.fixture
+def tx(sandbox, rec):  # noqa: F811
+    """tipro.tripletex's client against the sandbox; `rec` checks each query against the spec."""
+    c = make_client(sandbox, rec)
+    yield c
+    c.close()
 
 
 def employee_id(api: Api, first: str) -> int:

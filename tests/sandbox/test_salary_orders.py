@@ -150,7 +150,7 @@ def test_order_with_lines(api: Api):
     assert (stale.status_code, stale.json()["code"]) == (409, 8000)
 
 
-def test_order_required_fields_and_free_text_lines_need_vat(api: Api):
+def test_order_required_fields_and_free_text_lines_get_the_default_vat(api: Api):
     body = _order(api)
     del body["deliveryDate"]
     resp = api.post("/order", body)
@@ -163,8 +163,10 @@ def test_order_required_fields_and_free_text_lines_need_vat(api: Api):
         ],
     )
     resp = api.post("/order", free)
-    assert resp.status_code == 422
-    assert resp.json()["validationMessages"][0]["field"] == "orderLines[0].vatType"
+    assert resp.status_code == 201, resp.text
+    order_id = resp.json()["value"]["id"]
+    line = api.get(f"/order/{order_id}", fields="orderLines(vatType(id))").json()["value"]
+    assert line["orderLines"][0]["vatType"]["id"] == 3  # the company default VAT type
 
 
 def test_order_list_cap_and_all_or_nothing(api: Api):

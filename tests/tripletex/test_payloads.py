@@ -11,6 +11,7 @@ from tipro.tripletex.types import (
     NewOrder,
     NewOrderLine,
     NewPayslip,
+    NewSalaryProjectTypeSpecification,
     NewSalarySpecification,
     NewSalaryTransaction,
     NewSalaryTypeSpecification,
@@ -197,6 +198,7 @@ def test_every_typed_call_sends_what_the_spec_allows():
     rec.list_vat_types(vat_date=day)
     rec.list_divisions()
     rec.list_hourly_rates([1, 2])
+    rec.list_hourly_cost_and_rates(1)
     rec.list_timesheet_entries(day, later, [1, 2], project_id=3, activity_id=[4])
     rec.get_timesheet_entry(1)
     rec.create_timesheet_entry(ENTRY)
@@ -250,13 +252,43 @@ def test_every_typed_call_sends_what_the_spec_allows():
         version=1,
     )
     rec.delete_event_subscription(5)
+    # Transfer calls (helper transfer-sandbox).
+    project_spec = NewSalaryProjectTypeSpecification(
+        employee_id=1, salary_type_id=2, date=day, count=2.0, project_id=3, activity_id=4,
+        description="tipro:k",
+    )  # fmt: skip
+    keyed = NewOrder(
+        customer_id=1, order_date=day, delivery_date=day, delivery_comment="tipro:k",
+        lines=ORDER.lines,
+    )  # fmt: skip
+    rec.list_salary_project_type_specifications(
+        day, later, 1, project_id=3, activity_id=4, include_not_connected_to_activities=True
+    )
+    rec.get_salary_project_type_specification(5)
+    rec.create_salary_project_type_specification(project_spec)
+    rec.update_salary_project_type_specification(5, project_spec, version=1)
+    rec.delete_salary_project_type_specification(5)
+    rec.get_order_detail(5)
+    rec.find_orders(
+        day, later, ids=[1, 2], number="7", customer_id=[1], is_closed=False,
+        delivery_comment="tipro:k",
+    )  # fmt: skip
+    rec.update_order(5, keyed, version=2, line_ids=[8, None])
+    rec.delete_order(5)
+    rec.invoice_order(5, later, send_to_customer=False)
+    rec.create_order_line(5, ORDER.lines[1])
+    rec.create_order_lines([(5, ORDER.lines[0]), (6, ORDER.lines[1])])
+    rec.get_order_line(8)
+    rec.update_order_line(8, 5, ORDER.lines[1], version=1)
+    rec.delete_order_line(8)
+    rec.approve_week(1, "2025-10")
     public = {
         name
         for name, member in vars(TripletexApi).items()
         if callable(member) and not name.startswith("_") and name not in _RecordingApi.TRANSPORT
     }
     assert public - rec.called == set()  # a new typed call must be added here
-    assert len(rec.sent) == 44
+    assert len(rec.sent) == 61
     problems = []
     for method, path, query, body in rec.sent:
         problems += spec_check.query_problems(method, path, query)

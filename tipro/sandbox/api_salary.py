@@ -10,6 +10,7 @@ from flask import Blueprint
 
 from .api_master import employment_periods, require_salary_module
 from .http import (
+    arg_date,
     arg_ids,
     arg_int,
     body_object,
@@ -27,6 +28,15 @@ from .render import ApiProblem
 from .rules import ingest, required_fields
 
 bp = Blueprint("sandbox_salary", __name__)
+
+# Tripletex's answer for a locked accounting period is undocumented; the web app refuses a
+# reversal then. The sandbox answers 409/10000 "Locked" (switch lockedSalaryPeriods).
+MSG_PERIOD_LOCKED = "Regnskapsperioden er låst. Lønnsbilaget kan ikke endres eller slettes."
+
+
+def _refuse_locked_period(st: Any, year: int, month: int) -> None:
+    if f"{year:04d}-{month:02d}" in st.switches.get("lockedSalaryPeriods", []):
+        raise ApiProblem(409, 10000, MSG_PERIOD_LOCKED, "Locked: the accounting period is locked")
 
 
 # -- salary transactions ---------------------------------------------------------------------
@@ -85,6 +95,7 @@ def salary_transaction_create() -> Any:
         year, month = int(data["year"]), int(data["month"])
         if not 1 <= month <= 12:
             raise validation_error("month", "Ugyldig måned.")
+        _refuse_locked_period(st, year, month)
         day = (
             parse_date(data["date"], "date")
             if data.get("date")
@@ -164,6 +175,7 @@ def salary_transaction_delete(obj_id: int) -> Any:
     require_salary_module()
     with st.lock:
         tx = existing(st.store, "salaryTransaction", obj_id)
+        _refuse_locked_period(st, int(tx["year"]), int(tx["month"]))
         for ref in tx.get("payslips", []):
             slip = st.store.get("payslip", ref["id"])
             for sref in (slip or {}).get("specifications", []):
@@ -175,12 +187,13 @@ def salary_transaction_delete(obj_id: int) -> Any:
 
 @bp.get("/salary/payslip")
 def payslip_list() -> Any:
-    """Payslips by transaction, employee and year/month ranges (To exclusive)."""
+    """Payslips by transaction, employee, year/month ranges and voucher date (To exclusive)."""
     st = state()
     require_salary_module()
     ids, emps, txs = arg_ids("id"), arg_ids("employeeId"), arg_ids("wageTransactionId")
     year_from, year_to = arg_int("yearFrom"), arg_int("yearTo")
     month_from, month_to = arg_int("monthFrom"), arg_int("monthTo")
+    voucher_from, voucher_to = arg_date("voucherDateFrom"), arg_date("voucherDateTo")
     out = [
         p
         for p in st.all("payslip")
@@ -191,6 +204,8 @@ def payslip_list() -> Any:
         and (year_to is None or p["year"] < year_to)
         and (month_from is None or p["month"] >= month_from)
         and (month_to is None or p["month"] < month_to)
+        and (voucher_from is None or dt.date.fromisoformat(p["date"]) >= voucher_from)
+        and (voucher_to is None or dt.date.fromisoformat(p["date"]) < voucher_to)
     ]
     return list_response("payslip", out)
 

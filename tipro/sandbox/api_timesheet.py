@@ -10,6 +10,7 @@ from flask import Blueprint
 
 from .api_master import activities_for, project_open_for, require_salary_module
 from .http import (
+    arg_bool,
     arg_date,
     arg_ids,
     arg_int,
@@ -38,7 +39,17 @@ MSG_DUPLICATE = (
     "Det er allerede registrert timer på den ansatte på denne dagen, på denne aktiviteten og "
     "prosjektet."
 )
+# Writing to locked hours: Tripletex's ApiError code 10000 "Locked" (HTTP 409). The exact
+# answer of the real API is not documented (NOTES §7 infers 409/10000); the sandbox uses it for
+# every lock, with a message naming the reason.
 MSG_LOCKED = "Timene er låst fordi perioden er godkjent."
+MSG_INVOICED = "Timene er fakturert og kan ikke endres."
+MSG_PAID = "Timene er utbetalt i en lønnskjøring og kan ikke endres."
+
+
+def locked_problem(message: str) -> ApiProblem:
+    """409/10000 Locked."""
+    return ApiProblem(409, 10000, message, "Locked")
 
 
 # -- locking -------------------------------------------------------------------------------
@@ -49,7 +60,8 @@ def _month_key(day: dt.date) -> str:
 
 
 def is_locked(st: Any, emp_id: int | None, day: dt.date) -> bool:
-    """Hours are locked when the employee's month or ISO week is approved."""
+    """The day is approved for the employee: its month up to and including approvedUntilDate,
+    or its ISO week."""
     if emp_id is None:
         return False
     for m in st.store.all("monthlyStatus"):
@@ -58,7 +70,9 @@ def is_locked(st: Any, emp_id: int | None, day: dt.date) -> bool:
             and m.get("approved")
             and m["monthYear"] == _month_key(day)
         ):
-            return True
+            until = m.get("approvedUntilDate")
+            if until is None or day <= dt.date.fromisoformat(until):
+                return True
     iso = day.isocalendar()
     for w in st.store.all("week"):
         if (
@@ -70,10 +84,22 @@ def is_locked(st: Any, emp_id: int | None, day: dt.date) -> bool:
     return False
 
 
-def _relock(st: Any, emp_id: int) -> None:
+def lock_reason(st: Any, obj: dict[str, Any]) -> str | None:
+    """Why stored hours (an entry or a salary specification) cannot change, or None."""
+    if obj.get("invoice"):
+        return MSG_INVOICED
+    if obj.get("_paid") or obj.get("wagePayment"):
+        return MSG_PAID
+    if is_locked(st, ref_id(obj, "employee"), dt.date.fromisoformat(obj["date"])):
+        return MSG_LOCKED
+    return None
+
+
+def relock(st: Any, emp_id: int | None) -> None:
+    """Recompute `locked` on an employee's entries (all when None) after a lock changed."""
     for e in st.store.all("timesheetEntry"):
-        if ref_id(e, "employee") == emp_id:
-            locked = is_locked(st, emp_id, dt.date.fromisoformat(e["date"]))
+        if emp_id is None or ref_id(e, "employee") == emp_id:
+            locked = lock_reason(st, e) is not None
             if bool(e.get("locked")) != locked:
                 e["locked"] = locked
                 e["_seq"] = st.store.next_seq()
@@ -82,41 +108,58 @@ def _relock(st: Any, emp_id: int) -> None:
 # -- timesheet entries ---------------------------------------------------------------------
 
 
+def _valid_on(rows: list[dict[str, Any]], key: str, day: dt.date) -> dict[str, Any] | None:
+    """The row in force on `day`: the latest whose `key` date is on or before it."""
+    valid = [r for r in rows if r.get(key) and dt.date.fromisoformat(r[key]) <= day]
+    return max(valid, key=lambda r: (r[key], r["id"])) if valid else None
+
+
+def employee_rate(st: Any, emp_id: int | None, day: dt.date) -> dict[str, Any] | None:
+    """The employee's hourlyCostAndRate row valid on the day (rows apply from their date)."""
+    rows = [r for r in st.store.all("hourlyCostAndRate") if ref_id(r, "employee") == emp_id]
+    return _valid_on(rows, "date", day)
+
+
+def project_rate(st: Any, project: dict[str, Any], day: dt.date) -> dict[str, Any] | None:
+    """The project's hourly rate model valid on the day (the latest startDate on or before)."""
+    rows = [st.store.get("hourlyRate", ref["id"]) for ref in project.get("projectHourlyRates", [])]
+    return _valid_on([r for r in rows if r], "startDate", day)
+
+
 def _resolve_rate(st: Any, entry: dict[str, Any]) -> float:
-    """The hourly rate Tripletex would resolve: project model, else activity, else employee."""
+    """The hourly rate Tripletex would resolve on the entry's date: the project's rate model in
+    force (fixed, or project-specific per employee × activity), else the activity's rate, else
+    the employee's predefined rate valid on the date."""
     emp_id, act_id = ref_id(entry, "employee"), ref_id(entry, "activity")
+    day = dt.date.fromisoformat(entry["date"])
     activity = st.store.get("activity", act_id) or {}
     project = st.store.get("project", ref_id(entry, "project"))
-    if project:
-        for ref in project.get("projectHourlyRates", []):
-            rate = st.store.get("hourlyRate", ref["id"])
-            if not rate:
+    rate = project_rate(st, project, day) if project else None
+    if rate and rate.get("hourlyRateModel") == "TYPE_FIXED_HOURLY_RATE":
+        return float(rate.get("fixedRate") or 0.0)
+    if rate and rate.get("hourlyRateModel") == "TYPE_PROJECT_SPECIFIC_HOURLY_RATES":
+        best: tuple[int, float] | None = None
+        for sref in rate.get("projectSpecificRates", []):
+            s = st.store.get("projectSpecificRate", sref["id"])
+            if not s:
                 continue
-            if rate.get("hourlyRateModel") == "TYPE_FIXED_HOURLY_RATE":
-                return float(rate.get("fixedRate") or 0.0)
-            if rate.get("hourlyRateModel") == "TYPE_PROJECT_SPECIFIC_HOURLY_RATES":
-                best: tuple[int, float] | None = None
-                for sref in rate.get("projectSpecificRates", []):
-                    s = st.store.get("projectSpecificRate", sref["id"])
-                    if not s:
-                        continue
-                    s_emp, s_act = ref_id(s, "employee"), ref_id(s, "activity")
-                    if s_emp not in (None, emp_id) or s_act not in (None, act_id):
-                        continue
-                    score = (s_emp is not None) * 2 + (s_act is not None)
-                    if best is None or score > best[0]:
-                        best = (score, float(s.get("hourlyRate") or 0.0))
-                if best:
-                    return best[1]
+            s_emp, s_act = ref_id(s, "employee"), ref_id(s, "activity")
+            if s_emp not in (None, emp_id) or s_act not in (None, act_id):
+                continue
+            score = (s_emp is not None) * 2 + (s_act is not None)
+            if best is None or score > best[0]:
+                best = (score, float(s.get("hourlyRate") or 0.0))
+        if best:
+            return best[1]
     if activity.get("rate"):
         return float(activity["rate"])
-    rates = [r for r in st.store.all("hourlyCostAndRate") if ref_id(r, "employee") == emp_id]
-    return float(rates[-1].get("rate") or 0.0) if rates else 0.0
+    row = employee_rate(st, emp_id, day)
+    return float(row.get("rate") or 0.0) if row else 0.0
 
 
-def _hour_cost(st: Any, emp_id: int | None) -> float:
-    rates = [r for r in st.store.all("hourlyCostAndRate") if ref_id(r, "employee") == emp_id]
-    return float(rates[-1].get("hourCostRate") or 0.0) if rates else 0.0
+def _hour_cost(st: Any, emp_id: int | None, day: dt.date) -> float:
+    row = employee_rate(st, emp_id, day)
+    return float(row.get("hourCostRate") or 0.0) if row else 0.0
 
 
 def _check_entry(
@@ -154,7 +197,7 @@ def _check_entry(
     elif activity.get("activityType") != "GENERAL_ACTIVITY":
         raise validation_error(prefix + "project", "Prosjekt må velges for denne aktiviteten.")
     if is_locked(st, emp_id, day):
-        raise ApiProblem(409, 10000, MSG_LOCKED, "Locked")
+        raise locked_problem(MSG_LOCKED)
     key = (emp_id, entry["date"], act_id, proj_id)
     others = [e for e in st.store.all("timesheetEntry") if e["id"] != own_id] + batch
     for e in others:
@@ -181,15 +224,18 @@ def _computed(st: Any, entry: dict[str, Any]) -> None:
         float(entry.get("projectChargeableHours", hours)) if chargeable else 0.0
     )
     entry["hourlyRate"] = _resolve_rate(st, entry) if chargeable else 0.0
-    entry["hourlyCost"] = _hour_cost(st, ref_id(entry, "employee"))
+    entry["hourlyCost"] = _hour_cost(
+        st, ref_id(entry, "employee"), dt.date.fromisoformat(entry["date"])
+    )
     entry["hourlyCostPercentage"] = 0.0
-    entry["locked"] = is_locked(st, ref_id(entry, "employee"), dt.date.fromisoformat(entry["date"]))
+    entry["locked"] = lock_reason(st, entry) is not None
 
 
 def _new_entry(
     st: Any, data: dict[str, Any], batch: list[dict[str, Any]], prefix: str
 ) -> dict[str, Any]:
     entry = ingest(st, "timesheetEntry", data, prefix)
+    entry.pop("invoice", None)  # set by Tripletex when the hours are invoiced, never by us
     entry.setdefault("comment", "")
     _check_entry(st, entry, None, batch, prefix)
     _computed(st, entry)
@@ -255,11 +301,11 @@ def entry_create_list() -> Any:
 def _updated_entry(st: Any, obj_id: int, data: dict[str, Any], prefix: str) -> dict[str, Any]:
     old = existing(st.store, "timesheetEntry", obj_id)
     check_version(old, data.get("version"))
-    if old.get("locked") or is_locked(
-        st, ref_id(old, "employee"), dt.date.fromisoformat(old["date"])
-    ):
-        raise ApiProblem(409, 10000, MSG_LOCKED, "Locked")
+    reason = lock_reason(st, old)
+    if reason:
+        raise locked_problem(reason)
     changes = ingest(st, "timesheetEntry", data, prefix)
+    changes.pop("invoice", None)
     merged = {k: v for k, v in old.items()}
     for key, value in changes.items():
         # Spec: fields "present but not set, or set to 0, will be nulled".
@@ -312,8 +358,9 @@ def entry_delete(obj_id: int) -> Any:
     with st.lock:
         obj = existing(st.store, "timesheetEntry", obj_id)
         check_version(obj, arg_int("version"))
-        if is_locked(st, ref_id(obj, "employee"), dt.date.fromisoformat(obj["date"])):
-            raise ApiProblem(409, 10000, MSG_LOCKED, "Locked")
+        reason = lock_reason(st, obj)
+        if reason:
+            raise locked_problem(reason)
         st.remove("timesheetEntry", obj_id)
     return no_content()
 
@@ -390,8 +437,28 @@ def _month_action(action: str) -> Any:
             elif action in ("unapprove", "reopen"):
                 changes["approvedUntilDate"] = None
             st.modify("monthlyStatus", m["id"], changes, fire=False)
-            _relock(st, ref_id(m, "employee"))
+            relock(st, ref_id(m, "employee"))
         return values_response("monthlyStatus", statuses)
+
+
+def set_month_approval(
+    st: Any, emp_id: int, month: str, *, approved: bool, until: dt.date | None = None
+) -> dict[str, Any]:
+    """Approve (until a date, default the month's end) or unapprove one employee's month, as
+    a manager would in Tripletex's web app; the month's entries lock or unlock with it."""
+    month = _parse_month(month)
+    with st.lock:
+        status = _month_status(st, emp_id, month)
+        changes = _approval_changes(st, "approve" if approved else "unapprove")
+        if approved:
+            year, number = (int(x) for x in month.split("-"))
+            last = dt.date(year, number, calendar.monthrange(year, number)[1])
+            changes["approvedUntilDate"] = (until or last).isoformat()
+        else:
+            changes["approvedUntilDate"] = None
+        st.modify("monthlyStatus", status["id"], changes, fire=False)
+        relock(st, emp_id)
+        return status
 
 
 @bp.put("/timesheet/month/:complete")
@@ -478,7 +545,7 @@ def _week_action(action: str) -> Any:
             w = _week(st, emp, *_parse_week(arg_str("weekYear")))
         changes = _approval_changes(st, action)
         w = st.modify("week", w["id"], changes, fire=False)
-        _relock(st, ref_id(w, "employee"))
+        relock(st, ref_id(w, "employee"))
         return value_response("week", w)
 
 
@@ -490,7 +557,14 @@ def week_complete() -> Any:
 
 @bp.put("/timesheet/week/:approve")
 def week_approve() -> Any:
-    """Approve a week: its entries become locked."""
+    """Approve a week: its entries become locked (403/9000 while weekApprovalForbidden)."""
+    if state().switches.get("weekApprovalForbidden"):
+        raise ApiProblem(
+            403,
+            9000,
+            "You do not have permission to access this feature.",
+            "Week approval is not allowed for this user (sandbox switch weekApprovalForbidden)",
+        )
     return _week_action("approve")
 
 
@@ -526,15 +600,26 @@ def week_list() -> Any:
 # -- salary type specifications (timesheet-based payroll basis) ------------------------------
 
 
-def _check_spec(st: Any, obj: dict[str, Any], own_id: int | None) -> None:
-    required_fields(st, "salaryTypeSpecification", obj)
+def _check_salary_type(st: Any, obj: dict[str, Any]) -> None:
+    salary_type = st.store.get("salaryType", ref_id(obj, "salaryType")) or {}
+    if not salary_type.get("showInTimesheet"):
+        raise validation_error("salaryType", "Lønnsarten er ikke merket «Vis i timeliste».")
+
+
+def _check_spec(
+    st: Any, kind: str, obj: dict[str, Any], own_id: int | None, unique: bool = True
+) -> None:
+    required_fields(st, kind, obj)
     day = parse_date(obj["date"], "date")
-    if not isinstance(obj.get("count"), int | float):
+    if not isinstance(obj.get("count"), int | float) or isinstance(obj.get("count"), bool):
         raise validation_error("count", "Ugyldig antall.")
+    _check_salary_type(st, obj)
     if is_locked(st, ref_id(obj, "employee"), day):
-        raise ApiProblem(409, 10000, MSG_LOCKED, "Locked")
+        raise locked_problem(MSG_LOCKED)
+    if not unique:
+        return
     key = (ref_id(obj, "employee"), obj["date"], ref_id(obj, "salaryType"))
-    for s in st.store.all("salaryTypeSpecification"):
+    for s in st.store.all(kind):
         if s["id"] != own_id and (ref_id(s, "employee"), s["date"], ref_id(s, "salaryType")) == key:
             raise ApiProblem(
                 409,
@@ -544,6 +629,56 @@ def _check_spec(st: Any, obj: dict[str, Any], own_id: int | None) -> None:
             )
 
 
+def _spec_ingest(st: Any, kind: str, data: dict[str, Any]) -> dict[str, Any]:
+    obj = ingest(st, kind, data)
+    obj.pop("wagePayment", None)  # set by the payroll run that pays it, never by the caller
+    return obj
+
+
+def _spec_create(kind: str, unique: bool) -> Any:
+    st = state()
+    require_salary_module()
+    data = body_object()
+    with st.lock:
+        obj = _spec_ingest(st, kind, data)
+        _check_spec(st, kind, obj, None, unique)
+        created = st.insert(kind, obj)
+    return value_response(kind, created, 201)
+
+
+def _spec_update(kind: str, obj_id: int, unique: bool) -> Any:
+    st = state()
+    require_salary_module()
+    data = body_object()
+    with st.lock:
+        obj = existing(st.store, kind, obj_id)
+        check_version(obj, data.get("version"))
+        reason = lock_reason(st, obj)
+        if reason:
+            raise locked_problem(reason)
+        changes = _spec_ingest(st, kind, data)
+        _check_spec(st, kind, {**obj, **changes}, obj_id, unique)
+        updated = st.modify(kind, obj_id, changes)
+    return value_response(kind, updated)
+
+
+def _spec_delete(kind: str, obj_id: int) -> Any:
+    st = state()
+    require_salary_module()
+    with st.lock:
+        obj = existing(st.store, kind, obj_id)
+        reason = lock_reason(st, obj)
+        if reason:
+            raise locked_problem(reason)
+        st.remove(kind, obj_id)
+    return no_content()
+
+
+def _in_range(obj: dict[str, Any], date_from: dt.date | None, date_to: dt.date | None) -> bool:
+    day = dt.date.fromisoformat(obj["date"])
+    return not ((date_from and day < date_from) or (date_to and day >= date_to))
+
+
 @bp.get("/timesheet/salaryTypeSpecification")
 def spec_list() -> Any:
     """Salary type specifications in [dateFrom, dateTo)."""
@@ -551,28 +686,18 @@ def spec_list() -> Any:
     require_salary_module()
     date_from, date_to = arg_date("dateFrom"), arg_date("dateTo")
     emp = arg_int("employeeId")
-    out = []
-    for s in st.all("salaryTypeSpecification"):
-        day = dt.date.fromisoformat(s["date"])
-        if (date_from and day < date_from) or (date_to and day >= date_to):
-            continue
-        if emp is not None and ref_id(s, "employee") != emp:
-            continue
-        out.append(s)
+    out = [
+        s
+        for s in st.all("salaryTypeSpecification")
+        if _in_range(s, date_from, date_to) and (emp is None or ref_id(s, "employee") == emp)
+    ]
     return list_response("salaryTypeSpecification", out)
 
 
 @bp.post("/timesheet/salaryTypeSpecification")
 def spec_create() -> Any:
     """Create one (one per employee/date/salary type)."""
-    st = state()
-    require_salary_module()
-    data = body_object()
-    with st.lock:
-        obj = ingest(st, "salaryTypeSpecification", data)
-        _check_spec(st, obj, None)
-        created = st.insert("salaryTypeSpecification", obj)
-    return value_response("salaryTypeSpecification", created, 201)
+    return _spec_create("salaryTypeSpecification", unique=True)
 
 
 @bp.get("/timesheet/salaryTypeSpecification/<int:obj_id>")
@@ -584,27 +709,65 @@ def spec_get(obj_id: int) -> Any:
 
 @bp.put("/timesheet/salaryTypeSpecification/<int:obj_id>")
 def spec_update(obj_id: int) -> Any:
-    """Versioned update."""
-    st = state()
-    require_salary_module()
-    data = body_object()
-    with st.lock:
-        obj = existing(st.store, "salaryTypeSpecification", obj_id)
-        check_version(obj, data.get("version"))
-        changes = ingest(st, "salaryTypeSpecification", data)
-        _check_spec(st, {**obj, **changes}, obj_id)
-        updated = st.modify("salaryTypeSpecification", obj_id, changes)
-    return value_response("salaryTypeSpecification", updated)
+    """Versioned update (locked once approved or paid)."""
+    return _spec_update("salaryTypeSpecification", obj_id, unique=True)
 
 
 @bp.delete("/timesheet/salaryTypeSpecification/<int:obj_id>")
 def spec_delete(obj_id: int) -> Any:
     """Delete a specification."""
+    return _spec_delete("salaryTypeSpecification", obj_id)
+
+
+# -- salary type specifications with project/activity (no uniqueness rule) -------------------
+
+PROJECT_SPEC = "salaryProjectTypeSpecification"
+
+
+@bp.get("/timesheet/salaryProjectTypeSpecification")
+def project_spec_list() -> Any:
+    """Filters: [dateFrom, dateTo), employeeId, projectId, activityId (with
+    includeNotConnectedToActivities also those without an activity)."""
     st = state()
     require_salary_module()
-    with st.lock:
-        obj = existing(st.store, "salaryTypeSpecification", obj_id)
-        if is_locked(st, ref_id(obj, "employee"), dt.date.fromisoformat(obj["date"])):
-            raise ApiProblem(409, 10000, MSG_LOCKED, "Locked")
-        st.remove("salaryTypeSpecification", obj_id)
-    return no_content()
+    date_from, date_to = arg_date("dateFrom"), arg_date("dateTo")
+    emp, project, activity = arg_int("employeeId"), arg_int("projectId"), arg_int("activityId")
+    unconnected = bool(arg_bool("includeNotConnectedToActivities", False))
+    out = []
+    for s in st.all(PROJECT_SPEC):
+        if not _in_range(s, date_from, date_to):
+            continue
+        if emp is not None and ref_id(s, "employee") != emp:
+            continue
+        if project is not None and ref_id(s, "project") != project:
+            continue
+        if activity is not None and ref_id(s, "activity") != activity:
+            if not (unconnected and ref_id(s, "activity") is None):
+                continue
+        out.append(s)
+    return list_response(PROJECT_SPEC, out)
+
+
+@bp.post("/timesheet/salaryProjectTypeSpecification")
+def project_spec_create() -> Any:
+    """Create one; any number per employee/date/salary type/project (no uniqueness rule)."""
+    return _spec_create(PROJECT_SPEC, unique=False)
+
+
+@bp.get("/timesheet/salaryProjectTypeSpecification/<int:obj_id>")
+def project_spec_get(obj_id: int) -> Any:
+    """One specification."""
+    require_salary_module()
+    return stored_response(PROJECT_SPEC, obj_id)
+
+
+@bp.put("/timesheet/salaryProjectTypeSpecification/<int:obj_id>")
+def project_spec_update(obj_id: int) -> Any:
+    """Versioned update (locked once approved or paid)."""
+    return _spec_update(PROJECT_SPEC, obj_id, unique=False)
+
+
+@bp.delete("/timesheet/salaryProjectTypeSpecification/<int:obj_id>")
+def project_spec_delete(obj_id: int) -> Any:
+    """Delete a specification."""
+    return _spec_delete(PROJECT_SPEC, obj_id)

@@ -103,13 +103,17 @@ def _before() -> Any:
     method = request.method.upper()
     if st.faults.latency:
         time.sleep(st.faults.latency)
-    rule = st.faults.take(("429", "5xx", "slow"), method, rel)
+    rule = st.faults.take(("429", "5xx", "error", "slow"), method, rel)
     if rule is not None:
         if rule.kind == "slow":
             time.sleep(rule.seconds)
         elif rule.kind == "429":
             g.fault_429 = rule
             return api_error(ApiProblem(429, 0, "Too Many Requests", "Request rate limit hit"))
+        elif rule.kind == "error":
+            return api_error(
+                ApiProblem(rule.status, rule.code, rule.message, "Injected sandbox fault")
+            )
         else:
             return api_error(
                 ApiProblem(rule.status, 1000, "En uventet feil oppstod.", "Injected sandbox fault")
@@ -293,12 +297,19 @@ def _after(response: Any) -> Any:
     if 200 <= response.status_code < 300 and request.method.upper() != "GET":
         rule = st.faults.take(("lost",), request.method.upper(), rel)
         if rule is not None:
-            return _lose(response, rule.mode)
+            return _lose(response, rule.mode, rule.seconds)
     return response
 
 
-def _lose(response: Any, mode: str) -> Any:
+def _lose(response: Any, mode: str, seconds: float = 0.0) -> Any:
     """The write is committed; now make sure the caller never learns the outcome."""
+    if mode == "hang":
+        time.sleep(seconds)  # the caller's read timeout should have fired by now
+        return response
+    if mode == "500":
+        return api_error(
+            ApiProblem(500, 1000, "En uventet feil oppstod.", "Injected sandbox fault (stored)")
+        )
     sock = request.environ.get("werkzeug.socket")
     if mode == "drop" and isinstance(sock, socket.socket):
         try:

@@ -1,4 +1,16 @@
-"""Fault injection: scripted 429s, 5xx, slow and lost responses for the sandbox."""
+"""Fault injection: scripted 429s, 5xx, errors, slow and lost responses for the sandbox.
+
+Every rule fires on the next `times` matching requests, after letting the first `after` of them
+through (so "a 5xx on the 3rd write" is `after=2, times=1, methods=("POST", "PUT", "DELETE")`).
+Kinds:
+- "429": answered before anything happens, with or without X-Rate-Limit-Reset;
+- "5xx": an ApiError with `status` (code 1000) before anything is stored;
+- "error": any ApiError (`status`, `code`, `message`) before anything is stored, e.g. a 403/9000;
+- "slow": waits `seconds`, then answers normally;
+- "lost": the write is stored, then the answer is lost (`mode`: "drop" closes the connection,
+  "504" answers a bodiless 504, "500" an ApiError 500, "hang" waits `seconds` before answering
+  so that a client with a shorter read timeout gives up). Only successful writes count.
+"""
 
 from __future__ import annotations
 
@@ -7,13 +19,16 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 ALL_METHODS = ("GET", "POST", "PUT", "DELETE")
+MSG_FORBIDDEN = "You do not have permission to access this feature."
+LOST_MODES = ("drop", "504", "500", "hang")
+KINDS = ("429", "5xx", "error", "slow", "lost")
 
 
 @dataclass
 class FaultRule:
     """One scripted fault, applied to the next `times` matching requests."""
 
-    kind: str  # "429" | "5xx" | "slow" | "lost"
+    kind: str  # "429" | "5xx" | "error" | "slow" | "lost"
     times: int
     methods: tuple[str, ...] = ALL_METHODS
     path_prefix: str | None = None  # relative to /v2, e.g. "/timesheet/entry"
@@ -21,8 +36,11 @@ class FaultRule:
     seconds: float = 0.0
     reset_header: bool = True
     reset_seconds: int = 1
-    mode: str = "drop"  # for "lost": "drop" (close the connection) or "504"
+    mode: str = "drop"  # for "lost": "drop" | "504" | "500" | "hang"
     fired: int = 0
+    after: int = 0  # let this many matching requests through first
+    code: int = 1000  # for "error"
+    message: str = ""  # for "error"
 
     def matches(self, method: str, path: str) -> bool:
         """True when the rule still has shots left and covers this request."""
@@ -53,6 +71,7 @@ class Faults:
         reset_seconds: int = 1,
         methods: tuple[str, ...] | list[str] | None = None,
         path_prefix: str | None = None,
+        after: int = 0,
     ) -> FaultRule:
         """Answer the next `times` requests with 429 (optionally without X-Rate-Limit-Reset)."""
         return self._add(
@@ -63,6 +82,7 @@ class Faults:
                 path_prefix,
                 reset_header=reset_header,
                 reset_seconds=reset_seconds,
+                after=after,
             )
         )
 
@@ -73,10 +93,38 @@ class Faults:
         methods: tuple[str, ...] | list[str] | None = None,
         *,
         path_prefix: str | None = None,
+        after: int = 0,
     ) -> FaultRule:
         """Answer the next `times` requests with a 5xx ApiError; nothing is stored."""
         return self._add(
-            FaultRule("5xx", times, tuple(methods or ALL_METHODS), path_prefix, status=status)
+            FaultRule(
+                "5xx", times, tuple(methods or ALL_METHODS), path_prefix, status=status, after=after
+            )
+        )
+
+    def inject_error(
+        self,
+        times: int = 1,
+        status: int = 403,
+        code: int = 9000,
+        message: str = MSG_FORBIDDEN,
+        methods: tuple[str, ...] | list[str] | None = None,
+        *,
+        path_prefix: str | None = None,
+        after: int = 0,
+    ) -> FaultRule:
+        """Answer the next `times` matching requests with this ApiError; nothing is stored."""
+        return self._add(
+            FaultRule(
+                "error",
+                times,
+                tuple(methods or ALL_METHODS),
+                path_prefix,
+                status=status,
+                code=code,
+                message=message,
+                after=after,
+            )
         )
 
     def inject_latency(self, seconds: float) -> None:
@@ -91,10 +139,18 @@ class Faults:
         methods: tuple[str, ...] | list[str] | None = None,
         *,
         path_prefix: str | None = None,
+        after: int = 0,
     ) -> FaultRule:
         """Delay the next `times` matching requests by `seconds`, then answer normally."""
         return self._add(
-            FaultRule("slow", times, tuple(methods or ALL_METHODS), path_prefix, seconds=seconds)
+            FaultRule(
+                "slow",
+                times,
+                tuple(methods or ALL_METHODS),
+                path_prefix,
+                seconds=seconds,
+                after=after,
+            )
         )
 
     def inject_lost_response(
@@ -104,22 +160,32 @@ class Faults:
         *,
         path_prefix: str | None = None,
         mode: str = "drop",
+        seconds: float = 0.0,
+        after: int = 0,
     ) -> FaultRule:
         """Store the next `times` writes, then lose the answer.
 
         mode="drop" (default) shuts the TCP connection down after the write is committed, so the
         caller sees a connection error and cannot know the outcome; mode="504" answers a bodiless
-        504 Gateway Timeout instead.
+        504 Gateway Timeout instead, mode="500" an ApiError 500 (code 1000); mode="hang" waits
+        `seconds` before answering, so a client whose read timeout is shorter gives up.
         """
-        if mode not in ("drop", "504"):
-            raise ValueError("mode must be 'drop' or '504'")
-        return self._add(FaultRule("lost", times, tuple(methods), path_prefix, mode=mode))
+        if mode not in LOST_MODES:
+            raise ValueError(f"mode must be one of {', '.join(LOST_MODES)}")
+        return self._add(
+            FaultRule(
+                "lost", times, tuple(methods), path_prefix, mode=mode, seconds=seconds, after=after
+            )
+        )
 
     def take(self, kinds: tuple[str, ...], method: str, path: str) -> FaultRule | None:
         """Consume one shot of the first rule of `kinds` that matches this request."""
         with self._lock:
             for rule in self.rules:
                 if rule.kind in kinds and rule.matches(method, path):
+                    if rule.after > 0:
+                        rule.after -= 1
+                        continue
                     rule.times -= 1
                     rule.fired += 1
                     return rule
@@ -155,6 +221,7 @@ class Faults:
             times = int(item.get("times", 1))
             methods = item.get("methods")
             prefix = item.get("path_prefix")
+            after = int(item.get("after", 0))
             if kind == "429":
                 self.inject_429(
                     times,
@@ -162,12 +229,29 @@ class Faults:
                     reset_seconds=int(item.get("reset_seconds", 1)),
                     methods=methods,
                     path_prefix=prefix,
+                    after=after,
                 )
             elif kind == "5xx":
-                self.inject_5xx(times, int(item.get("status", 500)), methods, path_prefix=prefix)
+                self.inject_5xx(
+                    times, int(item.get("status", 500)), methods, path_prefix=prefix, after=after
+                )
+            elif kind == "error":
+                self.inject_error(
+                    times,
+                    int(item.get("status", 403)),
+                    int(item.get("code", 9000)),
+                    str(item.get("message") or MSG_FORBIDDEN),
+                    methods,
+                    path_prefix=prefix,
+                    after=after,
+                )
             elif kind == "slow":
                 self.inject_slow(
-                    times, float(item.get("seconds", 1.0)), methods, path_prefix=prefix
+                    times,
+                    float(item.get("seconds", 1.0)),
+                    methods,
+                    path_prefix=prefix,
+                    after=after,
                 )
             elif kind == "lost":
                 self.inject_lost_response(
@@ -175,6 +259,8 @@ class Faults:
                     tuple(methods or ("POST", "PUT", "DELETE")),
                     path_prefix=prefix,
                     mode=str(item.get("mode", "drop")),
+                    seconds=float(item.get("seconds", 0.0)),
+                    after=after,
                 )
             else:
-                raise ValueError(f"unknown fault kind {kind!r}")
+                raise ValueError(f"unknown fault kind {kind!r}; one of {', '.join(KINDS)}")

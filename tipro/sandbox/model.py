@@ -118,7 +118,31 @@ KINDS: dict[str, Kind] = {
             "timesheetEntry",
             "timesheet/entry",
             "TimesheetEntry",
-            refs={"project": "project", "activity": "activity", "employee": "employee"},
+            refs={
+                "project": "project",
+                "activity": "activity",
+                "employee": "employee",
+                "invoice": "invoice",
+            },
+        ),
+        Kind(
+            "salaryProjectTypeSpecification",
+            "timesheet/salaryProjectTypeSpecification",
+            "TimesheetProjectSalaryTypeSpecification",
+            refs={
+                "employee": "employee",
+                "project": "project",
+                "activity": "activity",
+                "salaryType": "salaryType",
+                "wagePayment": "payslip",
+            },
+        ),
+        Kind(
+            "invoice",
+            "invoice",
+            "Invoice",
+            refs={"customer": "customer"},
+            lists={"orders": "order"},
         ),
         Kind(
             "salaryTypeSpecification",

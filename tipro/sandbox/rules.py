@@ -37,6 +37,7 @@ FALLBACK_REQUIRED = {
     "timesheetEntry": ["activity", "date", "employee", "hours"],
     "order": ["customer", "deliveryDate", "orderDate"],
     "salaryTypeSpecification": ["count", "date", "employee", "salaryType"],
+    "salaryProjectTypeSpecification": ["count", "date", "employee", "salaryType"],
     "salaryTransaction": ["month", "payslips", "year"],
     "payslip": ["employee"],
     "salarySpecification": ["count", "rate", "salaryType"],

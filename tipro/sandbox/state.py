@@ -26,6 +26,29 @@ EMPLOYEE_ENV = "TIPRO_SANDBOX_EMPLOYEE_TOKEN"
 MAX_LOG = 20000
 
 
+def default_switches() -> dict[str, Any]:
+    """Company settings and behaviour switches (control API: /_sandbox/switches).
+
+    - defaultVatTypeId: the company's default VAT type, given to order lines sent without
+      vatType and without a product (Tripletex's fallback; set 5 or 6 for a 0 % company);
+    - orderCreateOmitsLines: POST /order and /order/list answer `orderLines: []` although the
+      lines were created (seen in the field; read back with fields=*,orderLines(*));
+    - weekApprovalForbidden: PUT /timesheet/week/:approve answers 403/9000 (seen in the field,
+      even for the token owner);
+    - lockedSalaryPeriods: "YYYY-MM" periods whose accounting is locked: salary transactions
+      in them cannot be posted or deleted (409/10000);
+    - bankAccountRegistered: false makes PUT /order/{id}/:invoice fail with 422 (Tripletex
+      refuses to invoice before the company has a bank account).
+    """
+    return {
+        "defaultVatTypeId": 3,
+        "orderCreateOmitsLines": False,
+        "weekApprovalForbidden": False,
+        "lockedSalaryPeriods": [],
+        "bankAccountRegistered": True,
+    }
+
+
 class Store:
     """Objects per kind, keyed by id; references are stored as {"id": N}."""
 
@@ -112,6 +135,7 @@ class SandboxState:
             self.revoked_tokens: set[str] = set()
             self.employee_token = self.initial_employee_token
             self.modules: dict[str, bool] = {"salary": True}
+            self.switches: dict[str, Any] = default_switches()
             self._now = None
             self.rate_enforced = False
             self._rate_hits.clear()
@@ -186,6 +210,29 @@ class SandboxState:
         """Turn a module (e.g. "salary") on or off; off makes its endpoints answer 403/9000."""
         with self.lock:
             self.modules[name] = bool(enabled)
+
+    def set_switches(self, changes: dict[str, Any]) -> dict[str, Any]:
+        """Change switches (see default_switches); ValueError for an unknown name or a bad value."""
+        defaults = default_switches()
+        with self.lock:
+            for name, value in changes.items():
+                if name not in defaults:
+                    raise ValueError(f"unknown switch {name!r}; one of {sorted(defaults)}")
+                if name == "defaultVatTypeId":
+                    if self.store.get("vatType", int(value)) is None:
+                        raise ValueError(f"no VAT type with id {value}")
+                    value = int(value)
+                elif name == "lockedSalaryPeriods":
+                    value = sorted(
+                        {
+                            dt.datetime.strptime(str(v), "%Y-%m").strftime("%Y-%m")
+                            for v in (value or [])
+                        }
+                    )
+                else:
+                    value = bool(value)
+                self.switches[name] = value
+            return dict(self.switches)
 
     def set_rate_limit(self, limit: int | None, window_seconds: float = 10.0) -> None:
         """Enforce a real rate limit per session (None turns enforcement off)."""
@@ -325,8 +372,27 @@ class SandboxState:
             return self.modify(resource, obj_id, data)
 
     def delete(self, resource: str, obj_id: int) -> dict[str, Any]:
-        """Delete an object as if someone did it in Tripletex (fires webhooks)."""
-        return self.remove(resource, obj_id)
+        """Delete an object as if someone did it in Tripletex (fires webhooks).
+
+        Its parents forget it too (an employment leaves its employee's `employments`), as
+        in Tripletex, where a deleted child is no longer listed on its parent.
+        """
+        with self.lock:
+            obj = self.remove(resource, obj_id)
+            self._detach(resource, obj)
+        return obj
+
+    def _detach(self, kind: str, obj: dict[str, Any]) -> None:
+        """Drop references to a removed object from the lists of the objects it points to."""
+        for field, parent_kind in KINDS[kind].refs.items():
+            parent = self.store.get(parent_kind, (obj.get(field) or {}).get("id"))
+            if parent is None:
+                continue
+            for list_field, child_kind in KINDS[parent_kind].lists.items():
+                refs = parent.get(list_field)
+                if child_kind == kind and refs:
+                    parent[list_field] = [r for r in refs if r.get("id") != obj["id"]]
+                    self.touch(parent_kind, parent["id"])
 
     def get(self, resource: str, obj_id: int) -> dict[str, Any] | None:
         """Stored object (internal form) or None."""

@@ -14,23 +14,31 @@ from tipro.tripletex.types import (
     Division,
     Employee,
     Employment,
+    HourlyCostAndRate,
+    Invoice,
     ListResult,
     MonthlyStatus,
     NewOrder,
+    NewOrderLine,
+    NewSalaryProjectTypeSpecification,
     NewSalaryTransaction,
     NewSalaryTypeSpecification,
     NewTimesheetEntry,
     Order,
+    OrderDetail,
+    OrderLineDetail,
     Payslip,
     Product,
     Project,
     ProjectHourlyRate,
+    SalaryProjectTypeSpecification,
     SalaryTransaction,
     SalaryType,
     SalaryTypeSpecification,
     Subscription,
     TimesheetEntry,
     VatType,
+    Week,
     WhoAmI,
 )
 
@@ -47,6 +55,7 @@ EMPLOYEE_FIELDS = (
     "id,version,firstName,lastName,displayName,employeeNumber,email,dateOfBirth,userType,"
     f"isContact,allowInformationRegistration,department(id),employments({EMPLOYMENT_FIELDS})"
 )
+HOURLY_COST_AND_RATE_FIELDS = "id,employee(id),date,rate,budgetRate,hourCostRate"
 DEPARTMENT_FIELDS = "id,version,name,departmentNumber,isInactive,departmentManager(id)"
 CUSTOMER_FIELDS = (
     "id,version,name,customerNumber,organizationNumber,email,invoiceEmail,isInactive,"
@@ -98,6 +107,20 @@ MONTHLY_STATUS_FIELDS = (
     "id,employee(id),monthYear,completed,approved,approvedBy(id),approvedDate,approvedUntilDate"
 )
 SUBSCRIPTION_FIELDS = "id,version,event,targetUrl,fields,status,authHeaderName"
+# Transfer read-backs: what reconciliation compares (keys, amounts, versions, lock state).
+SALARY_PROJECT_TYPE_SPEC_FIELDS = (
+    "id,version,employee(id),project(id),activity(id),salaryType(id),date,count,description,"
+    "wagePayment(id)"
+)
+ORDER_LINE_DETAIL_FIELDS = (
+    "id,version,order(id),product(id),description,count,unitPriceExcludingVatCurrency,"
+    "unitPriceIncludingVatCurrency,discount,vatType(id),amountExcludingVatCurrency,"
+    "amountIncludingVatCurrency,isCharged"
+)
+ORDER_DETAIL_FIELDS = (
+    "id,version,number,customer(id),project(id),department(id),orderDate,deliveryDate,"
+    f"reference,invoiceComment,deliveryComment,isClosed,orderLines({ORDER_LINE_DETAIL_FIELDS})"
+)
 
 # Documented maximum for /order/list; other /list endpoints are undocumented, so the same.
 MAX_BATCH = 100
@@ -229,6 +252,14 @@ class TripletexApi:
         """Employments of one employee. ListResult[Employment]."""
         result = self.get_list("/employee/employment", {"employeeId": employee_id}, fields=fields)
         return cast("ListResult[Employment]", result)
+
+    def list_hourly_cost_and_rates(
+        self, employee_id: int, *, fields: str = HOURLY_COST_AND_RATE_FIELDS
+    ) -> ListResult[HourlyCostAndRate]:
+        """The employee's hourly rate history (each row valid from its date)."""
+        params = {"employeeId": employee_id}
+        result = self.get_list("/employee/hourlyCostAndRate", params, fields=fields)
+        return cast("ListResult[HourlyCostAndRate]", result)
 
     def list_departments(
         self, *, fields: str = DEPARTMENT_FIELDS, if_none_match: str | None = None
@@ -671,3 +702,180 @@ class TripletexApi:
     def delete_event_subscription(self, subscription_id: int) -> None:
         """DELETE a subscription."""
         self.delete(f"/event/subscription/{subscription_id}")
+
+    # ----- transfer: project salary specifications, order lines, order updates, weeks --------
+
+    def list_salary_project_type_specifications(
+        self,
+        date_from: date | None = None,
+        date_to: date | None = None,
+        employee_id: int | None = None,
+        *,
+        project_id: int | None = None,
+        activity_id: int | None = None,
+        include_not_connected_to_activities: bool | None = None,
+        fields: str = SALARY_PROJECT_TYPE_SPEC_FIELDS,
+    ) -> ListResult[SalaryProjectTypeSpecification]:
+        """Specifications with project/activity in [date_from, date_to), optionally filtered."""
+        params = {
+            "dateFrom": date_from,
+            "dateTo": date_to,
+            "employeeId": employee_id,
+            "projectId": project_id,
+            "activityId": activity_id,
+            "includeNotConnectedToActivities": include_not_connected_to_activities,
+        }
+        result = self.get_list("/timesheet/salaryProjectTypeSpecification", params, fields=fields)
+        return cast("ListResult[SalaryProjectTypeSpecification]", result)
+
+    def get_salary_project_type_specification(
+        self, spec_id: int, *, fields: str = SALARY_PROJECT_TYPE_SPEC_FIELDS
+    ) -> SalaryProjectTypeSpecification:
+        """One specification with project/activity."""
+        body = self.get(f"/timesheet/salaryProjectTypeSpecification/{spec_id}", {"fields": fields})
+        return cast(SalaryProjectTypeSpecification, self._value(body))
+
+    def create_salary_project_type_specification(
+        self, spec: NewSalaryProjectTypeSpecification
+    ) -> SalaryProjectTypeSpecification:
+        """POST one; Tripletex does not refuse a second on the same key (carry ours in
+        description and search before posting again)."""
+        body = self.post("/timesheet/salaryProjectTypeSpecification", spec.to_json())
+        return cast(SalaryProjectTypeSpecification, self._value(body))
+
+    def update_salary_project_type_specification(
+        self, spec_id: int, spec: NewSalaryProjectTypeSpecification, *, version: int | None = None
+    ) -> SalaryProjectTypeSpecification:
+        """PUT a specification (Conflict(is_locked) once approved or paid)."""
+        body = self.put(
+            f"/timesheet/salaryProjectTypeSpecification/{spec_id}",
+            spec.to_json(spec_id=spec_id, version=version),
+        )
+        return cast(SalaryProjectTypeSpecification, self._value(body))
+
+    def delete_salary_project_type_specification(self, spec_id: int) -> None:
+        """DELETE a specification."""
+        self.delete(f"/timesheet/salaryProjectTypeSpecification/{spec_id}")
+
+    def get_order_detail(self, order_id: int, *, fields: str = ORDER_DETAIL_FIELDS) -> OrderDetail:
+        """One order with its key, state and lines (read back: the create answer may omit
+        the lines)."""
+        body = self.get(f"/order/{order_id}", {"fields": fields})
+        return cast(OrderDetail, self._value(body))
+
+    def find_orders(
+        self,
+        order_date_from: date,
+        order_date_to: date,
+        *,
+        ids: Sequence[int] | None = None,
+        number: str | None = None,
+        customer_id: int | Sequence[int] | None = None,
+        is_closed: bool | None = None,
+        delivery_comment: str | None = None,
+        fields: str = ORDER_DETAIL_FIELDS,
+    ) -> ListResult[OrderDetail]:
+        """Orders with order_date_from <= orderDate < order_date_to, by ids, number (equals),
+        customer, closed state or deliveryComment (containing: TiPro's key)."""
+        params = {
+            "orderDateFrom": order_date_from,
+            "orderDateTo": order_date_to,
+            "number": number,
+            "customerId": _ids(customer_id),
+            "isClosed": is_closed,
+            "deliveryComment": delivery_comment,
+        }
+        result = self._list_by_ids("/order", "id", ids, params, fields)
+        return cast("ListResult[OrderDetail]", result)
+
+    def update_order(
+        self,
+        order_id: int,
+        order: NewOrder,
+        *,
+        version: int | None = None,
+        line_ids: Sequence[int | None] | None = None,
+    ) -> Order:
+        """PUT the order with updateLinesAndGroups=true: its lines become exactly order.lines.
+        line_ids (aligned with order.lines) keeps existing lines by id; None creates one.
+        (PUT takes no `fields`: read back with get_order_detail.)"""
+        body = order.to_json()
+        body["id"] = order_id
+        if version is not None:
+            body["version"] = version
+        if line_ids is not None:
+            if len(line_ids) != len(order.lines):
+                raise ValueError("line_ids must match order.lines one to one")
+            body["orderLines"] = [
+                {**line, "id": line_id} if line_id is not None else line
+                for line, line_id in zip(body["orderLines"], line_ids, strict=True)
+            ]
+        answer = self.put(f"/order/{order_id}", body, {"updateLinesAndGroups": True})
+        return cast(Order, self._value(answer))
+
+    def delete_order(self, order_id: int) -> None:
+        """DELETE an order and its lines (refused once it is closed/invoiced)."""
+        self.delete(f"/order/{order_id}")
+
+    def invoice_order(
+        self, order_id: int, invoice_date: date, *, send_to_customer: bool = False
+    ) -> Invoice:
+        """PUT /order/{id}/:invoice: the order closes (no new lines, no changes)."""
+        params = {"invoiceDate": invoice_date, "sendToCustomer": send_to_customer}
+        body = self.put(f"/order/{order_id}/:invoice", None, params)
+        return cast(Invoice, self._value(body))
+
+    def _line_json(
+        self,
+        order_id: int,
+        line: NewOrderLine,
+        line_id: int | None = None,
+        version: int | None = None,
+    ) -> dict[str, Any]:
+        body: dict[str, Any] = {**line.to_json(), "order": {"id": order_id}}
+        if line_id is not None:
+            body["id"] = line_id
+        if version is not None:
+            body["version"] = version
+        return body
+
+    def create_order_line(self, order_id: int, line: NewOrderLine) -> OrderLineDetail:
+        """POST one line onto an existing (open) order."""
+        body = self.post("/order/orderline", self._line_json(order_id, line))
+        return cast(OrderLineDetail, self._value(body))
+
+    def create_order_lines(
+        self, lines: Sequence[tuple[int, NewOrderLine]]
+    ) -> list[OrderLineDetail]:
+        """POST /order/orderline/list in chunks of 100: (order id, line) per row, input order."""
+        bodies = [self._line_json(order_id, line) for order_id, line in lines]
+        return cast(
+            list[OrderLineDetail], self._write_chunks("POST", "/order/orderline/list", bodies)
+        )
+
+    def get_order_line(
+        self, line_id: int, *, fields: str = ORDER_LINE_DETAIL_FIELDS
+    ) -> OrderLineDetail:
+        """One order line."""
+        body = self.get(f"/order/orderline/{line_id}", {"fields": fields})
+        return cast(OrderLineDetail, self._value(body))
+
+    def update_order_line(
+        self, line_id: int, order_id: int, line: NewOrderLine, *, version: int | None = None
+    ) -> OrderLineDetail:
+        """PUT one line (its order must be open); amounts are recomputed by Tripletex."""
+        body = self.put(
+            f"/order/orderline/{line_id}", self._line_json(order_id, line, line_id, version)
+        )
+        return cast(OrderLineDetail, self._value(body))
+
+    def delete_order_line(self, line_id: int) -> None:
+        """DELETE one order line (its order must be open)."""
+        self.delete(f"/order/orderline/{line_id}")
+
+    def approve_week(self, employee_id: int, week_year: str) -> Week:
+        """PUT /timesheet/week/:approve for one employee and ISO week ("2025-10"); Tripletex
+        has answered 403 here even for the token owner (PermissionDenied)."""
+        params = {"employeeId": employee_id, "weekYear": week_year}
+        body = self.put("/timesheet/week/:approve", None, params)
+        return cast(Week, self._value(body))

@@ -236,6 +236,17 @@ class Division(TypedDict, total=False):
     endDate: str | None
 
 
+class HourlyCostAndRate(TypedDict, total=False):
+    """GET /employee/hourlyCostAndRate row: the employee's rate (and cost) from a date."""
+
+    id: int
+    employee: Ref
+    date: str
+    rate: float
+    budgetRate: float
+    hourCostRate: float
+
+
 class ProjectSpecificRate(TypedDict, total=False):
     """ProjectHourlyRate.projectSpecificRates[]."""
 
@@ -558,6 +569,8 @@ class NewOrder:
     department_id: int | None = None
     reference: str | None = None
     invoice_comment: str | None = None
+    # GET /order filters deliveryComment (containing), not reference: carry TiPro's key here.
+    delivery_comment: str | None = None
 
     def to_json(self) -> dict:
         """Body for POST /order and elements of POST /order/list."""
@@ -570,8 +583,117 @@ class NewOrder:
                 "deliveryDate": self.delivery_date.isoformat(),
                 "reference": self.reference,
                 "invoiceComment": self.invoice_comment,
+                "deliveryComment": self.delivery_comment,
                 # Lines carry prices excluding VAT, so the order must prioritise those.
                 "isPrioritizeAmountsIncludingVat": False,
                 "orderLines": [line.to_json() for line in self.lines],
+            }
+        )
+
+
+# ----- transfer: project salary specifications, order lines, invoices, weeks ------------------
+
+
+class SalaryProjectTypeSpecification(TypedDict, total=False):
+    """GET /timesheet/salaryProjectTypeSpecification row (no uniqueness: key in description)."""
+
+    id: int
+    version: int
+    employee: Ref
+    project: Ref | None
+    activity: Ref | None
+    salaryType: Ref
+    date: str
+    count: float
+    description: str
+    wagePayment: Ref | None
+
+
+class OrderLineDetail(TypedDict, total=False):
+    """An order line as the transfer reads it back (with version, order and both prices)."""
+
+    id: int
+    version: int
+    order: Ref
+    product: Ref | None
+    description: str
+    count: float
+    unitPriceExcludingVatCurrency: float
+    unitPriceIncludingVatCurrency: float
+    discount: float
+    vatType: Ref | None
+    amountExcludingVatCurrency: float
+    amountIncludingVatCurrency: float
+    isCharged: bool
+
+
+class OrderDetail(TypedDict, total=False):
+    """An order as the transfer reads it back: its key (deliveryComment), state and lines."""
+
+    id: int
+    version: int
+    number: str
+    customer: Ref
+    project: Ref | None
+    department: Ref | None
+    orderDate: str
+    deliveryDate: str
+    reference: str
+    invoiceComment: str
+    deliveryComment: str
+    isClosed: bool
+    orderLines: list[OrderLineDetail]
+
+
+class Invoice(TypedDict, total=False):
+    """PUT /order/{id}/:invoice answer."""
+
+    id: int
+    invoiceNumber: int
+    invoiceDate: str
+    customer: Ref
+    orders: list[Ref]
+    amount: float
+    amountExcludingVat: float
+
+
+class Week(TypedDict, total=False):
+    """Timesheet week status per employee."""
+
+    id: int
+    employee: Ref
+    year: int
+    week: int
+    completed: bool
+    approved: bool
+    approvedBy: Ref | None
+    approvedDate: str | None
+
+
+@dataclass(frozen=True)
+class NewSalaryProjectTypeSpecification:
+    """A salary-type specification with project/activity (Tripletex keeps any number per key)."""
+
+    employee_id: int
+    salary_type_id: int
+    date: date
+    count: float
+    project_id: int | None = None
+    activity_id: int | None = None
+    description: str | None = None
+
+    def to_json(self, *, spec_id: int | None = None, version: int | None = None) -> dict:
+        """Body for POST/PUT /timesheet/salaryProjectTypeSpecification."""
+        return _clean(
+            {
+                "id": spec_id,
+                "version": version,
+                "employee": _ref(self.employee_id),
+                "project": _ref(self.project_id),
+                "activity": _ref(self.activity_id),
+                "salaryType": _ref(self.salary_type_id),
+                "date": self.date.isoformat(),
+                "count": self.count,
+                "description": self.description,
             }
         )
