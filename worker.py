@@ -4,6 +4,7 @@ Same as `tipro worker`: it also makes sure the periodic sync tick is running.
 """
 
 from tipro import create_app
+from tipro.approvals.reminder_jobs import ensure_schedule as ensure_reminders
 from tipro.jobs import run_worker
 from tipro.sync.jobs import ensure_schedule
 
@@ -11,4 +12,5 @@ if __name__ == "__main__":
     app = create_app()
     with app.app_context():
         ensure_schedule()
+        ensure_reminders()
     run_worker(app)

@@ -383,3 +383,53 @@ def extras_world(name: str | None = None) -> ExtrasWorld:
 @pytest.fixture
 def make_extras_world(db):
     return extras_world
+
+
+# ---------------------------------------------------------------- periods (tipro.approvals)
+
+
+def submit_week(user: User, day: date, *, actor: User | None = None):
+    """Hand in the week containing `day` through the approval service."""
+    from tipro.approvals import periods, services
+
+    return services.submit((actor or user), periods.span_of("week", day), for_user=user)
+
+
+def lock_period(user: User, day: date, state: str, kind: str = "week"):
+    """A period row in `state` around `day`, written directly (for guard tests)."""
+    from tipro.approvals.periods import span_of
+    from tipro.models import Period
+
+    span = span_of(kind, day)
+    period = Period(
+        company_id=user.company_id,
+        user_id=user.id,
+        kind=kind,
+        first_day=span.first,
+        last_day=span.last,
+        state=state,
+    )
+    _db.session.add(period)
+    _db.session.commit()
+    return period
+
+
+def add_hours(world: HoursWorld, day: date | None = None, hours: str = "7,5", **fields):
+    """Hours through the entry writer (rules apply): on the world's project unless told
+    otherwise (`project=None` for general work, `user=` for someone else)."""
+    from tipro.entries import services
+    from tipro.entries.inputs import EntryInput
+
+    project = fields.pop("project", world.project)
+    activity = fields.pop("activity", world.project_activity if project else world.general)
+    user = fields.pop("user", world.user)
+    return services.save_entry(
+        user,
+        EntryInput(
+            date=day or world.day,
+            project_id=project.id if project else None,
+            activity_id=activity.id,
+            hours=hours,
+            **fields,
+        ),
+    )

@@ -36,13 +36,14 @@ def create_app(test_config: dict | None = None) -> Flask:
     _init_extensions(app)
     _register_blueprints(app)
 
-    from tipro import assets, errors, i18n, security, ui
+    from tipro import assets, errors, i18n, mail, security, ui
 
     assets.init_app(app)  # first: its compression runs after every other after-request hook
     security.init_app(app)
     errors.init_app(app)
     i18n.init_app(app)
     ui.init_app(app)
+    mail.init_app(app)
     return app
 
 
@@ -75,6 +76,7 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from tipro.admin import bp as admin_bp
+    from tipro.approvals import bp as approvals_bp
     from tipro.auth import bp as auth_bp
     from tipro.entries import bp as entries_bp
     from tipro.main import bp as main_bp
@@ -85,5 +87,6 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(main_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(entries_bp)
+    app.register_blueprint(approvals_bp)
     app.register_blueprint(sync_bp, url_prefix="/admin")
     app.register_blueprint(webhooks_bp)

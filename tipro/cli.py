@@ -44,9 +44,11 @@ def worker_command(burst: bool) -> None:
 
     try:
         if not burst:
+            from tipro.approvals.reminder_jobs import ensure_schedule as ensure_reminders
             from tipro.sync.jobs import ensure_schedule
 
             ensure_schedule()  # a worker started on its own also keeps the sync schedule going
+            ensure_reminders()  # and the hourly check for the weekly reminder e-mails
         run_worker(current_app._get_current_object(), burst=burst)
     except RedisNotConfigured as error:
         fail(str(error))
@@ -156,11 +158,16 @@ def entries_import(company, actor_email: str | None, file: str) -> None:
 
 def _register_optional_commands() -> None:
     """Commands from feature packages (registered here so `tipro --help` lists them)."""
+    from tipro.approvals.cli import approve_command, periods_command
     from tipro.demo import demo_command
     from tipro.sync.cli import sync_command, tripletex_group
+    from tipro.transfers.cli import transfer_group
 
+    cli.add_command(approve_command)
+    cli.add_command(periods_command)
     cli.add_command(tripletex_group)
     cli.add_command(sync_command)
+    cli.add_command(transfer_group)
     cli.add_command(demo_command)
     try:
         from tipro.sandbox.cli import sandbox_command

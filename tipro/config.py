@@ -79,6 +79,12 @@ def load_config(instance_path: str | Path, environ: dict[str, str] | None = None
         "TRIPLETEX_CONSUMER_TOKEN": env.get("TIPRO_TRIPLETEX_CONSUMER_TOKEN", ""),
         "TRIPLETEX_SPEC": env.get("TIPRO_TRIPLETEX_SPEC"),
         "TRUSTED_PROXIES": int(env.get("TIPRO_TRUSTED_PROXIES", "0") or 0),
+        # Days a customer sign-off link works (tipro.approvals.signoff).
+        "CUSTOMER_SIGNOFF_DAYS": int(env.get("TIPRO_CUSTOMER_SIGNOFF_DAYS", "14") or 14),
+        # E-mail (tipro.mail): smtp://user:pass@host:port, smtp+tls:// (STARTTLS) or smtps://
+        # (TLS from the start), and the sender address. Unset: TiPro sends no e-mail.
+        "SMTP_URL": env.get("TIPRO_SMTP_URL", "").strip(),
+        "MAIL_SENDER": env.get("TIPRO_MAIL_SENDER", "").strip(),
         # Cookies are Secure whenever TiPro is served over HTTPS.
         "SESSION_COOKIE_SECURE": public_url.startswith("https://"),
         "REMEMBER_COOKIE_SECURE": public_url.startswith("https://"),

@@ -217,9 +217,11 @@ class Launcher:
                 watcher.daemon = True
                 watcher.start()
                 with app.app_context():
+                    from tipro.approvals.reminder_jobs import ensure_schedule as reminders
                     from tipro.sync.jobs import ensure_schedule
 
                     ensure_schedule()  # periodic and nightly Tripletex syncs (sync/jobs.py)
+                    reminders()  # the weekly reminder e-mails (approvals/reminder_jobs.py)
             url = f"http://{self.host}:{self.port}"
             click.echo("")
             click.echo(f"TiPro kjører på {url}  (Ctrl-C stopper alt)")

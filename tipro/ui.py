@@ -29,6 +29,8 @@ ADMIN_ITEMS: list[tuple[str, object, object]] = [
     ("admin.transfers", _l("Overføringer"), _l("Lønnsgrunnlag og ordre til Tripletex")),
     ("admin.supplement_types", _l("Tillegg og felt"), _l("Tillegg, fravær og egne felt")),
     ("admin.users", _l("Brukere"), _l("Hvem som kan logge inn, og roller")),
+    ("approvals.signoff_settings", _l("Kundegodkjenning"), _l("Kunden godkjenner timene")),
+    ("approvals.reminders_page", _l("Påminnelser"), _l("Timer som mangler, e-post om det")),
 ]
 
 ROLE_NAMES = {"employee": _l("Ansatt"), "approver": _l("Godkjenner"), "admin": _l("Admin")}
@@ -43,4 +45,17 @@ def init_app(app: Flask) -> None:
             "admin_items": [item for item in ADMIN_ITEMS if item[0] in endpoints],
             "role_names": ROLE_NAMES,
             "today": clock.today(),
+            "waiting_count": _waiting_count,
         }
+
+
+def _waiting_count() -> int:
+    """Periods waiting for the current user (the menu's badge): one COUNT, once per request."""
+    from flask import g
+    from flask_login import current_user
+
+    from tipro.approvals.summary import waiting_count
+
+    if "tipro_waiting_count" not in g:
+        g.tipro_waiting_count = waiting_count(current_user)
+    return g.tipro_waiting_count

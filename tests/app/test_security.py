@@ -25,6 +25,7 @@ EXPECTED_CSP = (
 )
 
 PUBLIC_ENDPOINTS = {
+    "approvals.customer_page",  # the hiring customer's signed link: no account
     "auth.login",
     "auth.set_language",
     "main.healthz",
@@ -157,7 +158,38 @@ def _other_custom_field(db, company):
     return row
 
 
+def _other_period(db, make_user, company):
+    from datetime import date
+
+    from tipro.models import Period
+
+    owner = make_user(company, role="employee")
+    row = Period(
+        company_id=company.id,
+        user_id=owner.id,
+        kind="week",
+        first_day=date(2026, 11, 16),
+        last_day=date(2026, 11, 22),
+        state="submitted",
+    )
+    db.session.add(row)
+    db.session.commit()
+    return row
+
+
+def _other_period_line(db, make_user, company):
+    from tipro.models import PeriodLine
+
+    period = _other_period(db, make_user, company)
+    line = PeriodLine(company_id=company.id, period_id=period.id, state="customer")
+    db.session.add(line)
+    db.session.commit()
+    return line
+
+
 ID_ARGUMENT_OBJECTS = {
+    "period_id": _other_period,
+    "line_id": _other_period_line,
     "user_id": _other_user,
     "entry_id": _other_entry,
     "supplement_type_id": _other_supplement_type,

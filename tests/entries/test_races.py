@@ -117,7 +117,7 @@ def test_submitting_a_week_while_entries_arrive_leaves_none_open(race_server, sc
 
     def act(i: int):
         if i == 0:
-            return phones[i].post("/uke/send-inn", {"uke": WEEK})
+            return phones[i].post(f"/perioder/{WEEK}/send-inn", {})
         return phones[i].post("/registreringer", _entry(scene, "1", date(2026, 6, 8 + i % 5)))
 
     answers = fire(6, act)

@@ -129,10 +129,10 @@ def test_closed_project_disallowed_activity_and_day_over_24_via_form(client, log
 def test_locked_week_via_form(client, login, world, db):
     login(world.user)
     client.post("/registreringer", data=form(world, hours="2"))
-    assert client.post("/uke/send-inn", data={"uke": "2026-W47"}).status_code == 303
+    assert client.post("/perioder/2026-W47/send-inn").status_code == 303
     response = client.post("/registreringer", data=form(world, hours="3"))
     assert response.status_code == 422
-    assert "Uka er sendt inn" in response.get_data(as_text=True)
+    assert "Perioden er sendt inn" in response.get_data(as_text=True)
     entry = db.session.scalar(select(TimeEntry))
     edit = client.post(f"/registreringer/{entry.id}", data=form(world, hours="1"))
     assert edit.status_code == 409

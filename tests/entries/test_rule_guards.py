@@ -18,26 +18,16 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from tests.factories import new_absence_type, new_project_activity
+from tests.factories import lock_period, new_absence_type, new_project_activity, submit_week
 from tipro import clock
 from tipro.entries import absence, pickers, services
 from tipro.entries import timer as timers
 from tipro.entries.inputs import EntryValidationError
 from tipro.errors import UserError
-from tipro.models import TimeEntry, Timer, WeekSubmission
-from tipro.models.work import WEEK_APPROVED, WEEK_TRANSFERRED
+from tipro.models import TimeEntry, Timer
+from tipro.models.approval import PERIOD_APPROVED, PERIOD_SUBMITTED
 
 HTMX = {"HX-Request": "true"}
-
-
-def _lock_week(db, user, day, state: str) -> None:
-    year, week, _weekday = day.isocalendar()
-    db.session.add(
-        WeekSubmission(
-            company_id=user.company_id, user_id=user.id, iso_year=year, iso_week=week, state=state
-        )
-    )
-    db.session.commit()
 
 
 def _hours(db, user, day) -> Decimal:
@@ -53,11 +43,11 @@ def _hours(db, user, day) -> Decimal:
 # ---------------------------------------------------------------- item 18: locked weeks
 
 
-@pytest.fixture(params=[WEEK_APPROVED, WEEK_TRANSFERRED])
+@pytest.fixture(params=[PERIOD_SUBMITTED, PERIOD_APPROVED])
 def locked_week(request, db, world, entry_input):
     """World's week with one `open` entry of 4 h, then the week set to the locked state."""
     entry = services.save_entry(world.user, entry_input(hours="4"))
-    _lock_week(db, world.user, world.day, request.param)
+    lock_period(world.user, world.day, request.param)
     return entry
 
 
@@ -84,7 +74,7 @@ def test_a_locked_week_refuses_deletes(db, world, locked_week):
 
 def test_a_locked_week_refuses_a_second_submission(world, locked_week):
     with pytest.raises(UserError):
-        services.submit_week(world.user, world.day)
+        submit_week(world.user, world.day)
 
 
 def test_a_locked_week_refuses_the_week_cell(client, login, db, world, locked_week):
@@ -101,7 +91,7 @@ def test_a_locked_week_refuses_the_week_cell(client, login, db, world, locked_we
 
 def test_the_clock_cannot_stop_into_a_locked_week(db, world):
     timers.start_timer(world.user, world.project.id, world.project_activity.id)
-    _lock_week(db, world.user, world.day, WEEK_APPROVED)
+    lock_period(world.user, world.day, PERIOD_APPROVED)
     with pytest.raises(UserError):
         timers.stop_timer(world.user, now=clock.now() + timedelta(hours=1))
     assert db.session.scalar(select(func.count(Timer.id))) == 1
@@ -109,7 +99,7 @@ def test_the_clock_cannot_stop_into_a_locked_week(db, world):
 
 
 def test_the_clock_cannot_start_in_a_locked_week(db, world):
-    _lock_week(db, world.user, world.day, WEEK_APPROVED)
+    lock_period(world.user, world.day, PERIOD_APPROVED)
     with pytest.raises(UserError):
         timers.start_timer(world.user, world.project.id, world.project_activity.id)
     assert db.session.scalar(select(func.count(Timer.id))) == 0
@@ -130,7 +120,7 @@ def test_copying_into_a_locked_week_copies_nothing(db, world, entry_input):
         world.user,
         entry_input(date=last_week, activity_id=world.general.id, project_id=None, hours="2"),
     )
-    _lock_week(db, world.user, world.day, WEEK_APPROVED)
+    lock_period(world.user, world.day, PERIOD_APPROVED)
     monday = clock.monday_of(world.day)
     assert services.copy_previous_week(world.user, monday) == (0, 2)
     assert _hours(db, world.user, world.day) == Decimal("0")

@@ -8,13 +8,15 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
+from tests.factories import submit_week
 from tipro import clock
+from tipro.approvals.services import ApprovalRefused
 from tipro.entries import parsing, services
 from tipro.entries import timer as timers
 from tipro.entries.inputs import EntryNotFound, EntryValidationError
 from tipro.entries.parsing import parse_hours
 from tipro.errors import UserError
-from tipro.models import AuditEvent, TimeEntry, Timer, WeekSubmission
+from tipro.models import AuditEvent, Period, TimeEntry, Timer
 
 
 def count_entries(db) -> int:
@@ -201,7 +203,7 @@ def test_general_activity_without_project_but_project_activity_needs_one(world, 
 
 def test_submitted_week_refuses_new_and_changed_entries(db, world, entry_input):
     entry = services.save_entry(world.user, entry_input(hours="4"))
-    submission = services.submit_week(world.user, world.day)
+    submission = submit_week(world.user, world.day)
     assert submission.state == "submitted"
     db.session.refresh(entry)
     assert entry.state == "submitted"
@@ -212,8 +214,8 @@ def test_submitted_week_refuses_new_and_changed_entries(db, world, entry_input):
         services.save_entry(world.user, entry_input(hours="5"), entry_uuid=entry.uuid)
     with pytest.raises(EntryValidationError):
         services.delete_entry(world.user, entry.uuid)
-    with pytest.raises(EntryValidationError):
-        services.submit_week(world.user, world.day)
+    with pytest.raises(ApprovalRefused):
+        submit_week(world.user, world.day)
     assert count_entries(db) == 1
     # Another user's week is not locked by this one.
     services.save_entry(world.colleague, entry_input(hours="2"))
@@ -335,11 +337,18 @@ def test_timer_refuses_disallowed_activity_and_over_24_hours(db, world):
     assert db.session.scalar(select(func.count(Timer.id))) == 0
 
 
-def test_week_submission_row_records_week(db, world):
-    services.submit_week(world.user, world.day)
-    row = db.session.scalar(select(WeekSubmission))
-    year, week, _ = world.day.isocalendar()
-    assert (row.iso_year, row.iso_week, row.user_id) == (year, week, world.user.id)
+def test_week_submission_row_records_week(db, world, entry_input):
+    services.save_entry(world.user, entry_input(hours="4"))
+    submit_week(world.user, world.day)
+    row = db.session.scalar(select(Period))
+    monday = clock.monday_of(world.day)
+    assert (row.kind, row.first_day, row.last_day, row.user_id) == (
+        "week",
+        monday,
+        monday + timedelta(days=6),
+        world.user.id,
+    )
+    assert row.total_hours == Decimal("4")
 
 
 def test_copy_previous_week_never_doubles_a_line_already_filled(db, world, entry_input):
@@ -354,23 +363,25 @@ def test_copy_previous_week_never_doubles_a_line_already_filled(db, world, entry
     assert hours == [Decimal("7.50"), Decimal("6.00")]
 
 
-def test_timer_cannot_start_in_a_submitted_week(db, world):
-    services.submit_week(world.user, world.day)
+def test_timer_cannot_start_in_a_submitted_week(db, world, entry_input):
+    services.save_entry(world.user, entry_input(hours="4"))
+    submit_week(world.user, world.day)
     with pytest.raises(EntryValidationError) as info:
         timers.start_timer(world.user, world.project.id, world.project_activity.id)
     assert info.value.status == 409 and "sendt inn" in info.value.errors["form"]
     assert db.session.scalar(select(func.count(Timer.id))) == 0
 
 
-def test_week_with_a_running_timer_cannot_be_submitted(db, world):
+def test_week_with_a_running_timer_cannot_be_submitted(db, world, entry_input):
+    services.save_entry(world.user, entry_input(hours="4"))
     timers.start_timer(world.user, world.project.id, world.project_activity.id)
-    with pytest.raises(EntryValidationError) as info:
-        services.submit_week(world.user, world.day)
-    assert "Stopp" in info.value.errors["form"]
-    assert db.session.scalar(select(func.count(WeekSubmission.id))) == 0
+    with pytest.raises(ApprovalRefused) as info:
+        submit_week(world.user, world.day)
+    assert "Stopp" in info.value.message
+    assert db.session.scalar(select(func.count(Period.id))) == 0
     timers.stop_timer(world.user)
-    services.submit_week(world.user, world.day)
-    assert db.session.scalar(select(func.count(WeekSubmission.id))) == 1
+    submit_week(world.user, world.day)
+    assert db.session.scalar(select(func.count(Period.id))) == 1
 
 
 @pytest.mark.parametrize(

@@ -11,13 +11,14 @@ from datetime import date, timedelta
 from decimal import Decimal
 from functools import cached_property
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import joinedload
 
+from tipro.approvals import periods as approval_periods
 from tipro.clock import monday_of
 from tipro.entries import pickers
+from tipro.entries.master import ProjectDef
 from tipro.entries.parsing import iso_week
-from tipro.entries.rules import week_submission
 from tipro.extensions import db
 from tipro.models import Department, Employee, Project, TimeEntry, User
 
@@ -40,16 +41,9 @@ def total(entries) -> Decimal:
     return sum((e.hours for e in entries), ZERO)
 
 
-def repeat_candidates(
-    user_id: int, day: date, entries_on_day: list[TimeEntry]
-) -> tuple[date | None, list[TimeEntry]]:
-    """The latest earlier day (within two weeks) with work entries, and those entries.
-
-    Lines already registered on `day` (`entries_on_day`, which the caller has loaded) are
-    left out, so a «Gjenta» button disappears once used and a second tap cannot book the
-    same hours twice.
-    """
-    last_day = (
+def _last_work_day_before(user_id: int, day: date):
+    """SQL: the latest day within two weeks before `day` with the user's work entries."""
+    return (
         select(func.max(TimeEntry.date))
         .where(
             TimeEntry.user_id == user_id,
@@ -59,56 +53,78 @@ def repeat_candidates(
         )
         .scalar_subquery()
     )
-    on_last_day = list(
+
+
+def start_page_entries(
+    user_id: int, day: date
+) -> tuple[list[TimeEntry], date | None, list[TimeEntry]]:
+    """(this week's entries, the repeat day, the entries to offer for repeating): one statement.
+
+    The week's entries and those of the latest earlier day with work (within two weeks; see
+    `repeat_candidates`) come in one SELECT and are told apart here.
+    """
+    monday = monday_of(day)
+    sunday = monday + timedelta(days=6)
+    rows = list(
         db.session.scalars(
             select(TimeEntry)
-            .where(TimeEntry.user_id == user_id, TimeEntry.date == last_day)
+            .where(
+                TimeEntry.user_id == user_id,
+                or_(
+                    and_(TimeEntry.date >= monday, TimeEntry.date <= sunday),
+                    TimeEntry.date == _last_work_day_before(user_id, day),
+                ),
+            )
             .options(joinedload(TimeEntry.project), joinedload(TimeEntry.activity))
-            .order_by(TimeEntry.created_at, TimeEntry.id)
+            .order_by(TimeEntry.date, TimeEntry.created_at, TimeEntry.id)
         )
     )
-    if not on_last_day:
-        return None, []
+    week = [e for e in rows if monday <= e.date <= sunday]
+    earliest = day - timedelta(days=14)
+    worked = [e.date for e in rows if e.kind == "work" and earliest <= e.date < day]
+    if not worked:
+        return week, None, []
+    last_day = max(worked)
+    on_today = [e for e in week if e.date == day]
+    on_last_day = [e for e in rows if e.date == last_day]
+    return week, last_day, repeat_candidates(on_last_day, on_today)
+
+
+def repeat_candidates(on_last_day: list[TimeEntry], entries_on_day: list[TimeEntry]):
+    """The work entries of the repeat day that the day (`entries_on_day`) does not have yet.
+
+    Lines already registered on the day are left out, so a «Gjenta» button disappears once
+    used and a second tap cannot book the same hours twice.
+    """
     done = {(e.project_id, e.activity_id) for e in entries_on_day}
-    entries = [
+    return [
         e for e in on_last_day if e.kind == "work" and (e.project_id, e.activity_id) not in done
     ]
-    last_day = on_last_day[0].date
-    return last_day, entries
 
 
-def project_choices(user: User, day: date) -> tuple[list[Project], list[Project]]:
-    """(recently used, the rest) of the projects the user may pick on `day`: one statement.
+def project_choices(user: User, day: date) -> tuple[list[ProjectDef], list[ProjectDef]]:
+    """(recently used, the rest) of the projects the user may pick on `day`.
 
-    Recent are the (at most 8) projects the user logged on last in the past 60 days, newest
-    first, of those still pickable.
+    The projects come from the company's cached list (tipro.entries.pickers); one light
+    statement finds the (at most 8) projects the user logged on last in the past 60 days,
+    newest first, of which those still pickable are «recent».
     """
-    used = (
-        select(
-            TimeEntry.project_id.label("project_id"),
-            func.row_number().over(order_by=func.max(TimeEntry.created_at).desc()).label("rank"),
-        )
+    pickable = pickers.pickable_projects(user.employee_id, day)
+    last_used = db.session.scalars(
+        select(TimeEntry.project_id)
         .where(
             TimeEntry.user_id == user.id,
             TimeEntry.project_id.is_not(None),
             TimeEntry.date >= day - timedelta(days=60),
         )
         .group_by(TimeEntry.project_id)
-        .subquery()
-    )
-    rows = db.session.execute(
-        pickers.projects_query(user.employee_id, day)
-        .add_columns(used.c.rank)
-        .outerjoin(used, used.c.project_id == Project.id)
+        .order_by(func.max(TimeEntry.created_at).desc(), TimeEntry.project_id)
+        .limit(8)
     ).all()
-    recent = [
-        p
-        for p, rank in sorted(
-            ((p, rank) for p, rank in rows if rank is not None and rank <= 8), key=lambda r: r[1]
-        )
-    ]
+    by_id = {p.id: p for p in pickable}
+    recent = [by_id[project_id] for project_id in last_used if project_id in by_id]
     recent_set = {p.id for p in recent}
-    return recent, [p for p, _rank in rows if p.id not in recent_set]
+    return recent, [p for p in pickable if p.id not in recent_set]
 
 
 @dataclass
@@ -138,9 +154,9 @@ class Week:
     entries: list[TimeEntry]
 
     @cached_property
-    def submission(self):
-        """The week's submission, read when first asked for (a saved cell does not ask)."""
-        return week_submission(self.user.id, self.monday)
+    def periods(self):
+        """The periods sharing a day with the week, read when first asked (a cell save does not)."""
+        return approval_periods.covering(self.user.id, self.monday, self.monday + timedelta(days=6))
 
     @cached_property
     def days(self) -> list[date]:
@@ -166,9 +182,14 @@ class Week:
     def total(self) -> Decimal:
         return total(self.entries)
 
+    @cached_property
+    def locked_days(self) -> set[date]:
+        return {day for day in self.days for p in self.periods if p.is_locked and p.covers(day)}
+
     @property
     def locked(self) -> bool:
-        return self.submission is not None and self.submission.is_locked
+        """Every day of the week lies in a submitted or approved period."""
+        return len(self.locked_days) == 7
 
     @property
     def iso(self) -> str:

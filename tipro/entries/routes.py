@@ -6,8 +6,6 @@ The week is in week_routes, the stamp clock in timer_routes, absence in absence_
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -36,10 +34,8 @@ from tipro.tenancy import get_or_404
 
 def _today_context(values=None, errors=None) -> dict:
     day = clock.today()
-    monday = clock.monday_of(day)
-    week_entries = queries.entries_between(current_user.id, monday, monday + timedelta(days=6))
+    week_entries, repeat_day, repeat_entries = queries.start_page_entries(current_user.id, day)
     today_entries = [e for e in week_entries if e.date == day]
-    repeat_day, repeat_entries = queries.repeat_candidates(current_user.id, day, today_entries)
     form_values = values if values is not None else {"date": day.isoformat()}
     return {
         "day": day,
@@ -50,7 +46,7 @@ def _today_context(values=None, errors=None) -> dict:
         "normal_day": normal_day(current_user),
         "repeat_day": repeat_day,
         "repeat_entries": repeat_entries,
-        "week_locked": rules.week_is_locked(current_user.id, day),
+        "day_locked": rules.day_is_locked(current_user.id, day),
         **form_context(form_values, errors or {}),
     }
 
@@ -136,7 +132,7 @@ def edit(entry_id: int):
         if request.method != "GET" or not queries.can_view_entry(current_user, entry):
             abort(404)
         return _edit_page(entry, values_from_entry(entry), {}, read_only=True, viewer_only=True)
-    read_only = entry.is_locked or rules.week_is_locked(entry.user_id, entry.date)
+    read_only = entry.is_locked or rules.day_is_locked(entry.user_id, entry.date)
     if request.method == "GET" or read_only:
         values = values_from_entry(entry)
         values = (None if read_only else searched_values(values)) or values

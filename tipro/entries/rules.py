@@ -4,7 +4,7 @@
   decimals; from–to times with a break give the hours instead; ≤ 24 h per user per day;
 - the project must be one the user may pick that day (tipro.entries.pickers), the activity
   allowed on it (or a general activity without a project); another company's id is unknown;
-- nothing changes in a submitted/approved/transferred entry or week;
+- nothing changes in a submitted/approved/transferred entry or in a submitted/approved period;
 - employees touch only their own entries; admins may register for anyone in the company.
 
 The checks themselves are pure functions over values and loaded rows; `check_entry` loads
@@ -19,15 +19,16 @@ from datetime import date, time
 from decimal import Decimal
 
 from flask_babel import gettext as _
-from sqlalchemy import case, exists, func, select
+from sqlalchemy import case, func, select
 
 from tipro import i18n
+from tipro.approvals import periods
 from tipro.entries import parsing, pickers
 from tipro.entries.inputs import EntryInput
 from tipro.errors import UserError
 from tipro.extensions import db
-from tipro.models import Activity, Project, TimeEntry, User, WeekSubmission
-from tipro.models.work import ENTRY_KINDS, LOCKED_WEEK_STATES
+from tipro.models import Activity, Project, TimeEntry, User
+from tipro.models.work import ENTRY_KINDS
 
 MAX_HOURS = Decimal("24")
 MAX_COMMENT = 2000
@@ -164,24 +165,9 @@ def activity_error(activity: Activity | None, project: Project | None, allowed: 
 # ---------------------------------------------------------------- what the checks read
 
 
-def week_submission(user_id: int, day: date) -> WeekSubmission | None:
-    year, week = parsing.iso_week_of(day)
-    return db.session.scalar(
-        select(WeekSubmission)
-        .where(
-            WeekSubmission.user_id == user_id,
-            WeekSubmission.iso_year == year,
-            WeekSubmission.iso_week == week,
-        )
-        # As the database has it now: a request may have loaded it before taking the lock.
-        .execution_options(populate_existing=True)
-    )
-
-
-def week_is_locked(user_id: int, day: date) -> bool:
-    """True while the user's week containing `day` is submitted, approved or transferred."""
-    submission = week_submission(user_id, day)
-    return submission is not None and submission.state in LOCKED_WEEK_STATES
+def day_is_locked(user_id: int, day: date) -> bool:
+    """True while the user's `day` lies in a submitted or approved period (tipro.approvals)."""
+    return periods.is_locked(user_id, day)
 
 
 @dataclass
@@ -192,7 +178,7 @@ class Loaded:
     may_log: bool = False
     activity: Activity | None = None
     allowed: bool = False
-    week_locked: bool = False
+    day_locked: bool = False
     day_hours: Decimal = Decimal("0")
 
 
@@ -206,7 +192,7 @@ def load_for_checks(
     totals: bool = True,
 ) -> Loaded:
     """The project and activity with whether `target` may use them on `day`, and (`totals`)
-    whether the week is locked and the hours the day already has: one statement.
+    whether the day lies in a locked period and the hours the day already has: one statement.
 
     The activity is the statement's row with the project outer-joined, so a missing activity
     leaves the project to a second look-up (only on that refused path).
@@ -214,18 +200,12 @@ def load_for_checks(
     loaded = Loaded()
     columns = []
     if totals:
-        year, week = parsing.iso_week_of(day)
         others = select(func.coalesce(func.sum(TimeEntry.hours), 0)).where(
             TimeEntry.user_id == target.id, TimeEntry.date == day
         )
         if excluding_id is not None:
             others = others.where(TimeEntry.id != excluding_id)
-        locked = exists().where(
-            WeekSubmission.user_id == target.id,
-            WeekSubmission.iso_year == year,
-            WeekSubmission.iso_week == week,
-            WeekSubmission.state.in_(LOCKED_WEEK_STATES),
-        )
+        locked = periods.locked_clause(target.id, day)
         columns = [others.scalar_subquery(), locked]
     may_log = case((pickers.project_may_log_clause(target.employee_id), True), else_=False)
     project_id = project_id if project_id is not None and project_id > 0 else None
@@ -255,7 +235,7 @@ def load_for_checks(
             rest = db.session.execute(select(*columns)).first()
     if columns:
         loaded.day_hours = Decimal(rest[0] or 0)
-        loaded.week_locked = bool(rest[1])
+        loaded.day_locked = bool(rest[1])
     return loaded
 
 
@@ -320,8 +300,8 @@ def check_entry(
             excluding_id=entry.id if entry else None,
         )
         check_project_activity(data, clean, target, errors, loaded)
-        if loaded.week_locked:
-            errors["date"] = _("Uka er sendt inn og kan ikke endres.")
+        if loaded.day_locked:
+            errors["date"] = _("Perioden er sendt inn og kan ikke endres.")
         if clean.hours is not None and "hours" not in errors:
             message = day_limit_error(loaded.day_hours, clean.hours)
             if message:

@@ -1,4 +1,4 @@
-"""The one writer of hours: every save, delete, week submission and week copy goes through here.
+"""The one writer of hours: every save, delete and week copy goes through here (periods: approvals).
 
 Callers (routes, the timer, bulk saves, the demo) run inside the company scope their boundary
 entered (a request, a job, a CLI command); the checks are in tipro.entries.rules, the extras
@@ -28,11 +28,11 @@ from tipro.entries.inputs import (
     errors_of,
     refused,
 )
-from tipro.entries.parsing import derived_uuid, iso_week_of, normalise_uuid
+from tipro.entries.parsing import derived_uuid, normalise_uuid
 from tipro.errors import UserError
 from tipro.extensions import db
-from tipro.models import TimeEntry, Timer, User, WeekSubmission, utcnow
-from tipro.models.work import ENTRY_OPEN, ENTRY_SOURCES, ENTRY_SUBMITTED, WEEK_SUBMITTED
+from tipro.models import TimeEntry, User, utcnow
+from tipro.models.work import ENTRY_OPEN, ENTRY_SOURCES
 from tipro.tenancy import current_company_id
 
 __all__ = [
@@ -47,7 +47,6 @@ __all__ = [
     "save_entry",
     "stage_entry",
     "stage_in_savepoint",
-    "submit_week",
 ]
 
 AUDITED_FIELDS = (*ENTRY_FIELDS, "state", "kind", "user_id", "employee_id")
@@ -178,8 +177,10 @@ def stage_entry(
             lock_user(actor, target.id)
         if entry.is_locked:
             raise refused(_("Timene er sendt inn og kan ikke endres."))
-        if rules.week_is_locked(target.id, entry.date):
-            raise EntryValidationError({"date": _("Uka er sendt inn og kan ikke endres.")}, 409)
+        if rules.day_is_locked(target.id, entry.date):
+            raise EntryValidationError(
+                {"date": _("Perioden er sendt inn og kan ikke endres.")}, 409
+            )
         if (
             data.client_modified_at is not None
             and entry.client_modified_at is not None
@@ -255,7 +256,7 @@ def delete_entry(actor: User, entry_uuid: str) -> None:
     if entry is None:
         db.session.rollback()
         return
-    if entry.is_locked or rules.week_is_locked(entry.user_id, entry.date):
+    if entry.is_locked or rules.day_is_locked(entry.user_id, entry.date):
         db.session.rollback()
         raise refused(_("Timene er sendt inn og kan ikke endres."))
     old = _snapshot(entry)
@@ -272,60 +273,6 @@ def delete_entry(actor: User, entry_uuid: str) -> None:
 
 
 # ---------------------------------------------------------------- weeks
-
-
-def submit_week(actor: User, day: date, *, for_user: User | None = None) -> WeekSubmission:
-    """Hand in the week containing `day`: its entries become submitted, new ones are refused."""
-    target = for_user or actor
-    if not rules.can_manage_for(actor, target):
-        raise EntryNotFound()
-    lock_user(actor, target.id)
-    year, week = iso_week_of(day)
-    submission = rules.week_submission(target.id, day)
-    if submission is not None and submission.is_locked:
-        raise refused(_("Uka er allerede sendt inn."))
-    timer = db.session.scalar(select(Timer).where(Timer.user_id == target.id))
-    if timer is not None and iso_week_of(clock.oslo_date(timer.started_at)) == (year, week):
-        # Its entry could never be saved once the week is locked.
-        raise refused(_("Klokka går i denne uka. Stopp den før du sender inn uka."))
-    if submission is None:
-        submission = WeekSubmission(
-            company_id=actor.company_id, user_id=target.id, iso_year=year, iso_week=week
-        )
-        db.session.add(submission)
-    submission.state = WEEK_SUBMITTED
-    submission.submitted_at = utcnow()
-    submission.submitted_by_id = actor.id
-    monday = date.fromisocalendar(year, week, 1)
-    entries = db.session.scalars(
-        select(TimeEntry).where(
-            TimeEntry.user_id == target.id,
-            TimeEntry.date >= monday,
-            TimeEntry.date <= monday + timedelta(days=6),
-            TimeEntry.state == ENTRY_OPEN,
-        )
-    ).all()
-    for entry in entries:
-        entry.state = ENTRY_SUBMITTED
-        record_audit(
-            actor.company_id,
-            actor,
-            "time_entry",
-            entry.uuid,
-            "submit",
-            {"state": [ENTRY_OPEN, ENTRY_SUBMITTED]},
-        )
-    db.session.flush()
-    record_audit(
-        actor.company_id,
-        actor,
-        "week_submission",
-        submission.id,
-        "submit",
-        {"week": [None, f"{year}-W{week:02d}"], "entries": [None, str(len(entries))]},
-    )
-    db.session.commit()
-    return submission
 
 
 def _line_has_hours(user_id: int, day: date, project_id, activity_id) -> bool:

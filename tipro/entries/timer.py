@@ -50,9 +50,9 @@ def start_timer(actor: User, project_id, activity_id, comment: str = "") -> Time
                 return running
             raise refused(_("Klokka går allerede."))
         today = clock.today()
-        if rules.week_is_locked(actor.id, today):
+        if rules.day_is_locked(actor.id, today):
             # Stopping would be refused, and the clock would run on with nowhere to go.
-            raise refused(_("Denne uka er sendt inn, så klokka kan ikke startes."))
+            raise refused(_("Perioden er sendt inn, så klokka kan ikke startes."))
         errors: dict[str, str] = {}
         clean = rules.Clean(date=today, kind="work")
         rules.check_project_activity(

@@ -1,4 +1,5 @@
-"""The week page: the grid of days × lines, editing one cell, copying and submitting the week."""
+"""The week page: the grid of days × lines, editing one cell, copying the week (handing it in:
+tipro.approvals)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ from flask_babel import ngettext
 from flask_login import current_user
 
 from tipro import clock, htmx, i18n
+from tipro.approvals import periods as approval_periods
+from tipro.approvals import services as approval_services
 from tipro.entries import bp, queries, services
 from tipro.entries.forms import error_status, plain_hours, values_from_entry
 from tipro.entries.inputs import EntryInput, errors_of
@@ -56,6 +59,12 @@ def _week_context(user: User, monday: date) -> dict:
         "hours_text": {amount: i18n.hours(amount) for amount in week.amounts},
         "editable": own and not week.locked,
         "own": own,
+        # What the person can hand in from here: the week, or the month(s) it touches.
+        "spans": approval_periods.spans_overlapping(
+            approval_services.kind_of(user.company), week.monday, week.days[-1]
+        )
+        if own
+        else [],
         "prev_iso": iso_week(week.monday - timedelta(days=7)),
         "next_iso": iso_week(week.monday + timedelta(days=7)),
         "users": queries.users_to_choose(current_user),
@@ -174,16 +183,4 @@ def copy_week():
         )
     if not copied and not skipped:
         flash(_("Forrige uke har ingen timer å kopiere."))
-    return redirect(url_for("entries.week", uke=iso_week(monday)), 303)
-
-
-@bp.post("/uke/send-inn")
-def submit_week():
-    monday = _posted_monday()
-    try:
-        services.submit_week(current_user, monday)
-    except UserError as error:
-        flash(error.message)
-    else:
-        flash(_("Uke %(n)d er sendt inn.", n=monday.isocalendar()[1]))
     return redirect(url_for("entries.week", uke=iso_week(monday)), 303)

@@ -24,3 +24,19 @@ def healthz():
         "version": __version__,
     }
     return json_response(body, 200 if healthy else 503)
+
+
+@bp.app_context_processor
+def period_reminders():
+    """`overdue_periods()` for the start page: the user's past periods not handed in."""
+
+    def overdue_periods():
+        from flask_login import current_user
+
+        from tipro.approvals.reminders import overdue_for
+
+        if not current_user.is_authenticated:
+            return []
+        return overdue_for(current_user)
+
+    return {"overdue_periods": overdue_periods}

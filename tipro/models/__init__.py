@@ -1,5 +1,6 @@
 """All models, importable without importing any view (the worker needs them too)."""
 
+from tipro.models.approval import CustomerSignoff, Period, PeriodLine, ReminderSent
 from tipro.models.audit import AuditEvent
 from tipro.models.base import CompanyScoped, TripletexSynced, utcnow
 from tipro.models.extras import (
@@ -38,12 +39,17 @@ from tipro.models.sync import (
     SyncStep,
     TripletexConnection,
 )
-from tipro.models.work import TimeEntry, Timer, WeekSubmission
+from tipro.models.transfer import TransferBatch, TransferItem, TransferItemEntry, TransferLog
+from tipro.models.work import TimeEntry, Timer
 
 __all__ = [
     "LANGUAGES",
     "AbsenceType",
     "CustomField",
+    "CustomerSignoff",
+    "Period",
+    "PeriodLine",
+    "ReminderSent",
     "CustomFieldValue",
     "EntryAbsence",
     "EntrySupplement",
@@ -70,10 +76,13 @@ __all__ = [
     "SyncStep",
     "TimeEntry",
     "Timer",
+    "TransferBatch",
+    "TransferItem",
+    "TransferItemEntry",
+    "TransferLog",
     "TripletexConnection",
     "TripletexSynced",
     "User",
     "VatType",
-    "WeekSubmission",
     "utcnow",
 ]

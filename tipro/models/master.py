@@ -106,6 +106,11 @@ class Project(TripletexSynced, db.Model):
     is_internal: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
     is_fixed_price: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
     for_participants_only: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
+    # Set in TiPro, never by the sync: hours must also be signed off by the hiring customer.
+    customer_signoff: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default="0", nullable=False
+    )
+    customer_signoff_email: Mapped[str | None] = mapped_column(String(254))
 
     customer: Mapped[Customer | None] = relationship()
     project_manager: Mapped[Employee | None] = relationship(foreign_keys=[project_manager_id])

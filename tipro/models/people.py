@@ -51,6 +51,34 @@ class Company(Timestamped, db.Model):
     tripletex_company_id: Mapped[int | None] = mapped_column(Integer)
     tripletex_company_name: Mapped[str | None] = mapped_column(String(200))
     tripletex_connected_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Raised in the same transaction as every write of the pickers' master data (projects,
+    # activities, supplement/absence types, custom fields, products): the key of the
+    # per-company cache in tipro.entries.master, read with the user at no extra statement.
+    master_data_version: Mapped[int] = mapped_column(
+        Integer, default=1, server_default="1", nullable=False
+    )
+    # Approval: what an employee hands in ("week" or "month"; tipro.models.approval).
+    approval_period: Mapped[str] = mapped_column(
+        String(10), default="week", server_default="week", nullable=False
+    )
+    # Weekly reminder e-mails: ISO weekday (1 = Monday) and hour in Oslo; None weekday = off.
+    reminder_weekday: Mapped[int | None] = mapped_column(Integer)
+    reminder_hour: Mapped[int] = mapped_column(
+        Integer, default=8, server_default="8", nullable=False
+    )
+    # Transfer (tipro.transfers): the payroll basis ("timesheet": timesheet entries and
+    # salary-type specifications; "salary": salary transactions with payslips), whether TiPro
+    # approves the Tripletex month for the people it sent, and how orders are grouped
+    # ("project" or "project_employee").
+    payroll_mode: Mapped[str] = mapped_column(
+        String(20), default="timesheet", server_default="timesheet", nullable=False
+    )
+    transfer_approves_month: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default="0", nullable=False
+    )
+    order_grouping: Mapped[str] = mapped_column(
+        String(20), default="project", server_default="project", nullable=False
+    )
 
     users: Mapped[list[User]] = relationship(back_populates="company")
 
@@ -73,6 +101,9 @@ class User(UserMixin, CompanyScoped, Timestamped, db.Model):
         ForeignKey("employees.id", ondelete="SET NULL"), index=True
     )
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The approver set in TiPro for this person's hours outside led projects (else the
+    # department manager in Tripletex).
+    approver_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     # Part of the log-in identity (session and remember-me cookie): raising it ends every
     # session of the user (log out everywhere, password change or reset, disabling).
     session_version: Mapped[int] = mapped_column(
@@ -81,6 +112,7 @@ class User(UserMixin, CompanyScoped, Timestamped, db.Model):
 
     company: Mapped[Company] = relationship(back_populates="users")
     employee: Mapped[Employee | None] = relationship(foreign_keys=[employee_id])
+    approver: Mapped[User | None] = relationship(remote_side=[id], foreign_keys=[approver_id])
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses disabled users.

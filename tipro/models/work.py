@@ -1,9 +1,9 @@
-"""Hours: time entries, the running timer and submitted weeks."""
+"""Hours: time entries and the running timer (periods handed in: tipro.models.approval)."""
 
 from __future__ import annotations
 
 import datetime as dt
-from datetime import date, datetime, time
+from datetime import datetime, time
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -38,14 +38,6 @@ LOCKED_ENTRY_STATES = (ENTRY_SUBMITTED, ENTRY_APPROVED, ENTRY_TRANSFERRED)
 
 ENTRY_KINDS = ("work", "absence")  # "absence" is shaped by the extras (tipro/entries/extras.py)
 ENTRY_SOURCES = ("web", "import", "timer", "api")
-
-# A week's life: submitted → approved (→ transferred), or returned/reopened (open again).
-WEEK_SUBMITTED = "submitted"
-WEEK_APPROVED = "approved"
-WEEK_TRANSFERRED = "transferred"
-WEEK_RETURNED = "returned"
-WEEK_REOPENED = "reopened"
-LOCKED_WEEK_STATES = (WEEK_SUBMITTED, WEEK_APPROVED, WEEK_TRANSFERRED)
 
 
 class TimeEntry(CompanyScoped, Timestamped, db.Model):
@@ -116,38 +108,3 @@ class Timer(CompanyScoped, db.Model):
     user: Mapped[User] = relationship()
     project: Mapped[Project | None] = relationship()
     activity: Mapped[Activity | None] = relationship()
-
-
-class WeekSubmission(CompanyScoped, db.Model):
-    """A user's ISO week handed in; while locked, no entry in it may be added or changed."""
-
-    __tablename__ = "week_submissions"
-    __table_args__ = (
-        UniqueConstraint(
-            "company_id", "user_id", "iso_year", "iso_week", name="uq_week_submissions_user_week"
-        ),
-    )
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), nullable=False, index=True)
-    iso_year: Mapped[int] = mapped_column(Integer, nullable=False)
-    iso_week: Mapped[int] = mapped_column(Integer, nullable=False)
-    state: Mapped[str] = mapped_column(String(20), default=WEEK_SUBMITTED, nullable=False)
-    submitted_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), default=utcnow, nullable=False
-    )
-    submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    # Room for approval: who approved/returned/reopened, when, and why.
-    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    decision_comment: Mapped[str] = mapped_column(Text, default="", nullable=False)
-
-    user: Mapped[User] = relationship(foreign_keys=[user_id])
-
-    @property
-    def is_locked(self) -> bool:
-        return self.state in LOCKED_WEEK_STATES
-
-    @property
-    def monday(self) -> date:
-        return date.fromisocalendar(self.iso_year, self.iso_week, 1)

@@ -5,12 +5,14 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 
-from tipro import htmx, jobs
+from tipro import htmx, jobs, mail
+from tipro.approvals import settings as approval_settings
+from tipro.errors import UserError
 from tipro.extensions import db
 from tipro.security import parse_id, role_required
 from tipro.sync import bp, services
 from tipro.sync.connection import ConnectError, connect, connection_row, disconnect
-from tipro.sync.forms import ConfirmForm, SyncForm, TokenForm
+from tipro.sync.forms import ApprovalSettingsForm, ConfirmForm, SyncForm, TokenForm
 from tipro.sync.texts import (
     DATA_TYPE_LABELS,
     QUEUE_DOWN,
@@ -22,7 +24,9 @@ from tipro.sync.texts import (
 )
 
 
-def _settings_page(form: TokenForm, status: int = 200, result=None):
+def _settings_page(
+    form: TokenForm, status: int = 200, result=None, approval_form: ApprovalSettingsForm = None
+):
     company = current_user.company
     row = connection_row(db.session, company.id)
     return (
@@ -31,6 +35,9 @@ def _settings_page(form: TokenForm, status: int = 200, result=None):
             company=company,
             row=row,
             form=form,
+            approval_form=approval_form or ApprovalSettingsForm.for_company(company),
+            submitted_periods=approval_settings.submitted_count(),
+            mail_problem=mail.problem(),
             disconnect_form=ConfirmForm(),
             missing_text=missing_access_text(row.missing_access if row else None),
             webhook_text=webhook_text(row.webhook_status, row.webhook_error) if row else None,
@@ -45,6 +52,27 @@ def _settings_page(form: TokenForm, status: int = 200, result=None):
 @role_required("admin")
 def settings():
     return _settings_page(TokenForm())
+
+
+@bp.post("/innstillinger/godkjenning")
+@role_required("admin")
+def approval_settings_save():
+    form = ApprovalSettingsForm()
+    if not form.validate_on_submit():
+        return _settings_page(TokenForm(), 400, approval_form=form)
+    try:
+        changed = approval_settings.save(
+            current_user,
+            period_kind=form.approval_period.data,
+            weekday=int(form.reminder_weekday.data) if form.reminder_weekday.data else None,
+            hour=int(form.reminder_hour.data),
+        )
+    except UserError as error:
+        db.session.rollback()
+        getattr(form, error.field or "approval_period").errors = [error.message]
+        return _settings_page(TokenForm(), 422, approval_form=form)
+    flash(_("Innstillingene er lagret.") if changed else _("Ingen endringer."))
+    return redirect(url_for("sync.settings") + "#godkjenning")
 
 
 @bp.post("/innstillinger/tripletex")

@@ -8,9 +8,10 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
+from tests.factories import submit_week
 from tipro import clock
 from tipro.entries.extras import display
-from tipro.entries.services import EntryInput, EntryValidationError, save_entry, submit_week
+from tipro.entries.services import EntryInput, EntryValidationError, save_entry
 from tipro.models import (
     AuditEvent,
     CustomField,
