@@ -66,13 +66,16 @@ def tx_totals(world: TxWorld) -> tuple[Decimal, int, Decimal]:
         for e in entries
     )
     hours = sum((Decimal(str(e["hours"])) for e in entries), Decimal("0"))
-    specs = [
-        s
-        for s in world.sandbox.state.all("salaryTypeSpecification")
-        if s["date"].startswith("2026-11")
-    ]
+    specs = tx_specs(world, "salaryTypeSpecification") + tx_specs(
+        world, "salaryProjectTypeSpecification"
+    )
     overtime = sum((Decimal(str(s["count"])) for s in specs), Decimal("0"))
     return hours, sum(n - 1 for n in keys.values()), overtime
+
+
+def tx_specs(world: TxWorld, kind: str) -> list[dict]:
+    """The sandbox's salary-type specifications of one kind in the scene's month."""
+    return [s for s in world.sandbox.state.all(kind) if s["date"].startswith("2026-11")]
 
 
 def tipro_hours(world: TxWorld) -> Decimal:

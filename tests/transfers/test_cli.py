@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 
 from tests.transfers.conftest import tx_totals, writes
@@ -48,3 +50,18 @@ def test_cli_refuses_a_bad_month_and_exits_non_zero_when_items_fail(month_world,
     partial = runner.invoke(cli, ["transfer", "payroll", "--company", name, "--period", "2026-11"])
     assert partial.exit_code == 1, partial.output
     assert "Slik retter du" in partial.output
+
+
+def test_cli_transfers_orders(month_world, runner, no_queue):
+    world, totals = month_world
+    name = world.company.name
+    result = runner.invoke(cli, ["transfer", "orders", "--company", name, "--period", "2026-11"])
+    assert result.exit_code == 0, result.output
+    assert "ordre 2026-11" in result.output and ": done," in result.output
+    lines = [
+        line
+        for order in world.sandbox.state.all("order")
+        for ref in order["orderLines"]
+        for line in [world.sandbox.state.get("orderLine", ref["id"])]
+    ]
+    assert sum(line["count"] for line in lines) == float(totals["hours"] - Decimal("7.5"))

@@ -8,6 +8,14 @@ the calendar month, the desired Tripletex object per stable key:
 - salary-type specifications: one per employee/date/salary type, the total of the supplements
   mapped to that salary type (Tripletex allows one per key, so we aggregate).
 
+- (timesheet mode) supplements on entries with a project: salary project-type specifications
+  carrying project/activity and TiPro's key in `description` (_desired_specs has the rule);
+- orders (plan_orders): per customer project (or project and employee), lines per
+  employee/date/activity priced like the pre-flight (resolve_rate) and per supplement product;
+  corrections in place while the order is open, else a correction order for the difference;
+- lønnsbilag (plan_salary): a payslip per employee, posted together as one salary
+  transaction; a change after transfer is a correcting payslip for the difference.
+
 Each key is compared with the ledger's last confirmed item for it → new / changed / unchanged /
 correction (the total became 0, or the key's hours are gone from an approved period: delete).
 A key with an entry that is not approved (reopened, waiting) is left out: Tripletex keeps what
@@ -30,21 +38,27 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 
+from tipro.approvals.preflight import resolve_rate
 from tipro.extensions import db
 from tipro.models import (
     AbsenceType,
     Activity,
+    Customer,
     CustomField,
     CustomFieldValue,
+    Department,
     Employee,
     EntryAbsence,
     EntrySupplement,
+    HourlyRate,
     Period,
+    Product,
     Project,
     SalaryType,
     SupplementType,
     TimeEntry,
     User,
+    VatType,
 )
 from tipro.models.approval import PERIOD_APPROVED
 from tipro.models.transfer import (
@@ -56,10 +70,15 @@ from tipro.models.transfer import (
     ITEM_FAILED,
     ITEM_LEFT,
     ITEM_NEEDS_CHECK,
+    ITEM_ORDER,
     ITEM_PENDING,
+    ITEM_SALARY_PROJECT_SPEC,
+    ITEM_SALARY_TRANSACTION,
     ITEM_SALARY_TYPE_SPEC,
     ITEM_SENDING,
     ITEM_TIMESHEET_ENTRY,
+    MODE_ORDERS,
+    MODE_SALARY,
     MODE_TIMESHEET,
     OP_CREATE,
     OP_DELETE,
@@ -141,6 +160,7 @@ class PlannedItem:
     tripletex_version: int | None = None
     # The ledger's last attempt on the key had an unknown outcome: reconcile before sending.
     unresolved: bool = False
+    amount: Decimal | None = None  # orders: Σ count × unit price
 
     def as_row(self) -> dict[str, Any]:
         """For exports and the dry-run preview."""
@@ -261,7 +281,18 @@ def desired_timesheet(first: date, last: date) -> tuple[list[Desired], set[str]]
 
 
 def _desired_specs(first: date, last: date) -> tuple[list[Desired], set[str]]:
-    emp = aliased(Employee)
+    """Supplements with a salary type → salary-type specifications.
+
+    The rule: a supplement on an entry WITH a project goes to
+    /timesheet/salaryProjectTypeSpecification carrying that project and activity, one per
+    employee/date/salary type/project/activity (key «spts:…»), TiPro's key in `description`
+    (Tripletex has no uniqueness there, so the key is how reconcile finds ours); a supplement
+    on an entry WITHOUT a project goes to /timesheet/salaryTypeSpecification, aggregated per
+    employee/date/salary type (key «sts:…»; Tripletex allows one per key). So overtime on a
+    project follows the project in Tripletex's payroll and project reports, and nothing is
+    summed across projects into a record that cannot say where the hours went.
+    """
+    emp, proj, act = aliased(Employee), aliased(Project), aliased(Activity)
     rows = db.session.execute(
         select(
             TimeEntry.id,
@@ -271,40 +302,56 @@ def _desired_specs(first: date, last: date) -> tuple[list[Desired], set[str]]:
             emp.tripletex_id,
             SalaryType.tripletex_id,
             EntrySupplement.quantity,
+            proj.tripletex_id,
+            act.tripletex_id,
         )
         .join(EntrySupplement, EntrySupplement.entry_id == TimeEntry.id)
         .join(SupplementType, SupplementType.id == EntrySupplement.supplement_type_id)
         .join(SalaryType, SalaryType.id == SupplementType.salary_type_id)
         .join(User, User.id == TimeEntry.user_id)
         .outerjoin(emp, emp.id == func.coalesce(TimeEntry.employee_id, User.employee_id))
+        .outerjoin(proj, proj.id == TimeEntry.project_id)
+        .outerjoin(act, act.id == TimeEntry.activity_id)
         .where(TimeEntry.date >= first, TimeEntry.date <= last)
         .order_by(TimeEntry.date, TimeEntry.id, EntrySupplement.id)
     ).all()
     groups: dict[str, Desired] = {}
     blocked: set[str] = set()
-    for entry_id, user_id, day, state, emp_tx, st_tx, quantity in rows:
+    for entry_id, user_id, day, state, emp_tx, st_tx, quantity, proj_tx, act_tx in rows:
         if emp_tx is None:
             continue
-        key = f"sts:{emp_tx}:{day.isoformat()}:{st_tx}"
+        if proj_tx:
+            kind = ITEM_SALARY_PROJECT_SPEC
+            key = f"spts:{emp_tx}:{day.isoformat()}:{st_tx}:{proj_tx}:{act_tx or 0}"
+        else:
+            kind = ITEM_SALARY_TYPE_SPEC
+            key = f"sts:{emp_tx}:{day.isoformat()}:{st_tx}"
         if state not in SETTLED_ENTRY_STATES:
             blocked.add(key)
             continue
         group = groups.get(key)
         if group is None:
-            payload = {
+            payload: dict[str, Any] = {
                 "employee": {"id": emp_tx},
                 "salaryType": {"id": st_tx},
                 "date": day.isoformat(),
-                "description": f"TiPro {key}",
+                "description": spec_description(key),
             }
-            group = groups[key] = Desired(
-                ITEM_SALARY_TYPE_SPEC, key, payload, user_id, emp_tx, day, ZERO
-            )
+            if proj_tx:
+                payload["project"] = {"id": proj_tx}
+                if act_tx:
+                    payload["activity"] = {"id": act_tx}
+            group = groups[key] = Desired(kind, key, payload, user_id, emp_tx, day, ZERO)
         group.quantity += Decimal(quantity)
         group.entries.append((entry_id, Decimal(quantity), None))
     for group in groups.values():
         group.payload["count"] = _num(group.quantity)
     return [g for k, g in groups.items() if k not in blocked], blocked
+
+
+def spec_description(key: str) -> str:
+    """The description TiPro puts on a specification: it carries the stable key."""
+    return f"TiPro {key}"
 
 
 # ---------------------------------------------------------------- the ledger
@@ -368,13 +415,29 @@ def _exists(known: Known | None) -> bool:
 # ---------------------------------------------------------------- the plan
 
 
-def plan(mode: str, month: date) -> list[PlannedItem]:
-    """The month's plan for `mode` (timesheet), stable order (kind, date, key)."""
+def plan(
+    mode: str,
+    month: date,
+    *,
+    grouping: str = "project",
+    employee_rates: dict[int, list[tuple[date, Decimal]]] | None = None,
+    wages: dict[int, list[dict]] | None = None,
+) -> list[PlannedItem]:
+    """The month's plan for `mode`, in a stable order.
+
+    employee_rates (orders): {Tripletex employee id: [(valid from, rate)]}, read fresh by the
+    caller for employees whose hours no project or activity rate prices.
+    wages (salary): {Tripletex employee id: [employment details]}, read fresh by the caller.
+    """
+    if mode == MODE_ORDERS:
+        return sorted(plan_orders(month, grouping, employee_rates), key=lambda p: p.key)
+    if mode == MODE_SALARY:
+        return plan_salary(month, wages)
     if mode != MODE_TIMESHEET:
-        raise ValueError(f"mode {mode!r} is not planned by this module yet")
+        raise ValueError(f"unknown transfer mode {mode!r}")
     first, last = month_span(month)
     desired, blocked = desired_timesheet(first, last)
-    kinds = (ITEM_TIMESHEET_ENTRY, ITEM_SALARY_TYPE_SPEC)
+    kinds = (ITEM_TIMESHEET_ENTRY, ITEM_SALARY_TYPE_SPEC, ITEM_SALARY_PROJECT_SPEC)
     known = ledger(kinds, month=first)
     settled = _settled_days(first, last)
     users_by_emp = dict(
@@ -420,7 +483,9 @@ def plan(mode: str, month: date) -> list[PlannedItem]:
 
 def _key_parts(key: str) -> tuple[str, int, date]:
     prefix, emp, day, *_rest = key.split(":")
-    kind = ITEM_TIMESHEET_ENTRY if prefix == "ts" else ITEM_SALARY_TYPE_SPEC
+    kind = {"ts": ITEM_TIMESHEET_ENTRY, "spts": ITEM_SALARY_PROJECT_SPEC}.get(
+        prefix, ITEM_SALARY_TYPE_SPEC
+    )
     return kind, int(emp), date.fromisoformat(day)
 
 
@@ -471,3 +536,737 @@ def _compare(want: Desired, prev: Known | None) -> PlannedItem:
 def pending_states() -> tuple[str, ...]:
     """Item states the runner still has to act on."""
     return (ITEM_PENDING, ITEM_SENDING, ITEM_NEEDS_CHECK)
+
+
+# ---------------------------------------------------------------- orders
+
+ORDER_PREFIX = "ord"
+CORRECTION_MARK = ":k"
+_CENT = Decimal("0.01")
+
+
+@dataclass
+class Line:
+    """One order line TiPro wants: its line key, unit price and what it counts."""
+
+    line_key: str
+    price: Decimal
+    count: Decimal
+    description: str
+    vat_type: int | None
+    product: int | None = None
+
+
+LineMap = dict[tuple[str, str], Line]  # (line key, price) -> line
+
+
+def order_key(month: date, project_tx: int, employee_tx: int | None = None) -> str:
+    """«ord:2026-11:<project>» or «ord:2026-11:<project>:<employee>» (grouping per employee)."""
+    base = f"{ORDER_PREFIX}:{month.year}-{month.month:02d}:{project_tx}"
+    return f"{base}:{employee_tx}" if employee_tx is not None else base
+
+
+def order_comment(key: str) -> str:
+    """The deliveryComment TiPro puts on an order: GET /order can filter on it (contains)."""
+    return f"TiPro {key}"
+
+
+def base_key(key: str) -> str:
+    """The order key without a correction suffix («…:k2»)."""
+    return key.split(CORRECTION_MARK)[0]
+
+
+def correction_number(key: str) -> int:
+    """0 for a base key, n for «…:kn»."""
+    parts = key.split(CORRECTION_MARK)
+    return int(parts[1]) if len(parts) > 1 else 0
+
+
+def _price_text(price: Decimal) -> str:
+    return str(price.quantize(Decimal("0.0000000001")).normalize())
+
+
+def lines_of(payload: dict) -> LineMap:
+    """The lines an order payload holds, by (line key, price)."""
+    out: LineMap = {}
+    for line, (line_key, price) in zip(
+        payload.get("orderLines") or [], payload.get("_lines") or [], strict=False
+    ):
+        count = Decimal(str(line.get("count") or 0))
+        known = out.get((line_key, price))
+        if known is not None:
+            known.count += count
+            continue
+        out[(line_key, price)] = Line(
+            line_key,
+            Decimal(price),
+            count,
+            (line.get("description") or "").removeprefix("Korreksjon: "),
+            (line.get("vatType") or {}).get("id"),
+            (line.get("product") or {}).get("id"),
+        )
+    return out
+
+
+def line_difference(want: LineMap, have: LineMap) -> LineMap:
+    """want − have per (line key, price): what a correction order must hold."""
+    out: LineMap = {}
+    for index in list(want) + [k for k in have if k not in want]:
+        w, h = want.get(index), have.get(index)
+        count = (w.count if w else ZERO) - (h.count if h else ZERO)
+        if count == ZERO:
+            continue
+        base = w or h
+        out[index] = Line(
+            base.line_key, base.price, count, base.description, base.vat_type, base.product
+        )
+    return out
+
+
+def _add_lines(into: LineMap, lines: LineMap, sign: int = 1) -> None:
+    for index, line in lines.items():
+        known = into.get(index)
+        if known is None:
+            into[index] = Line(
+                line.line_key,
+                line.price,
+                line.count * sign,
+                line.description,
+                line.vat_type,
+                line.product,
+            )
+        else:
+            known.count += line.count * sign
+    for index in [i for i, line in into.items() if line.count == ZERO]:
+        del into[index]
+
+
+def order_payload(header: dict, key: str, lines: LineMap, *, correction: bool = False) -> dict:
+    """The order body (plus «_lines», TiPro's line keys, stripped before sending)."""
+    ordered = sorted(lines.values(), key=lambda ln: (ln.line_key, ln.price))
+    order_lines = []
+    for line in ordered:
+        body: dict[str, Any] = {
+            "description": (f"Korreksjon: {line.description}" if correction else line.description)[
+                :255
+            ],
+            "count": _num(line.count),
+            "unitPriceExcludingVatCurrency": float(line.price),
+        }
+        if line.product:
+            body["product"] = {"id": line.product}
+        if line.vat_type:
+            body["vatType"] = {"id": line.vat_type}
+        order_lines.append(body)
+    payload = {
+        **header,
+        "deliveryComment": order_comment(key),
+        "isPrioritizeAmountsIncludingVat": False,
+        "orderLines": order_lines,
+        "_lines": [[ln.line_key, _price_text(ln.price)] for ln in ordered],
+    }
+    return payload
+
+
+def order_total(payload: dict) -> Decimal:
+    """Σ count × unit price of a payload's lines, to the øre."""
+    total = ZERO
+    for line in payload.get("orderLines") or []:
+        total += (
+            Decimal(str(line.get("count") or 0))
+            * Decimal(str(line.get("unitPriceExcludingVatCurrency") or 0))
+        ).quantize(_CENT)
+    return total
+
+
+def standard_vat_type() -> int | None:
+    """The company's standard outgoing VAT type (25 %, «Utgående … høy sats») from the sync."""
+    rows = db.session.execute(
+        select(VatType.tripletex_id, VatType.name, VatType.number).where(
+            VatType.percentage == Decimal("25")
+        )
+    ).all()
+    outgoing = [r for r in rows if "utgående" in (r.name or "").lower()]
+    outgoing.sort(key=lambda r: (len(r.number or ""), r.number or "", r.tripletex_id))
+    return outgoing[0].tripletex_id if outgoing else None
+
+
+@dataclass
+class _OrderWant:
+    key: str
+    header: dict
+    lines: LineMap
+    user_id: int | None
+    employee_tx: int | None
+    entries: list[tuple[int, Decimal, Decimal | None]] = field(default_factory=list)
+    blocked: set[str] = field(default_factory=set)  # line keys with unapproved entries
+
+
+def _billable(project: Project, activity: Activity | None) -> bool:
+    """The pre-flight's definition (preflight._billable_lines)."""
+    return (
+        project.customer_id is not None
+        and not project.is_internal
+        and not project.is_fixed_price
+        and project.is_active
+        and (activity is None or activity.is_chargeable)
+    )
+
+
+def _rows_for_orders(first: date, last: date):
+    emp = aliased(Employee)
+    return db.session.execute(
+        select(TimeEntry, emp, Project, Activity, Customer.tripletex_id, Department.tripletex_id)
+        .join(User, User.id == TimeEntry.user_id)
+        .join(emp, emp.id == func.coalesce(TimeEntry.employee_id, User.employee_id))
+        .join(Project, Project.id == TimeEntry.project_id)
+        .join(Customer, Customer.id == Project.customer_id)
+        .outerjoin(Activity, Activity.id == TimeEntry.activity_id)
+        .outerjoin(Department, Department.id == Project.department_id)
+        .where(TimeEntry.date >= first, TimeEntry.date <= last)
+        .order_by(TimeEntry.date, TimeEntry.id)
+    ).all()
+
+
+def employees_needing_rates(month: date) -> list[int]:
+    """Tripletex ids of employees whose billable hours only their own rate can price."""
+    first, last = month_span(month)
+    rates = list(db.session.scalars(select(HourlyRate)))
+    out = set()
+    for entry, emp, project, activity, _cust, _dept in _rows_for_orders(first, last):
+        if entry.kind != "work" or activity is None or not _billable(project, activity):
+            continue
+        rate = resolve_rate(
+            rates,
+            project_id=project.id,
+            activity_id=activity.id,
+            employee_id=emp.id,
+            day=entry.date,
+            activity_rate=activity.rate,
+        )
+        if rate is None and emp.tripletex_id:
+            out.add(emp.tripletex_id)
+    return sorted(out)
+
+
+def _employee_rate(rows: list[tuple[date, Decimal]], day: date) -> Decimal:
+    valid = [rate for start, rate in sorted(rows) if start <= day]
+    return valid[-1] if valid else ZERO
+
+
+def _hours_text(value: Decimal) -> str:
+    return f"{value.quantize(_CENT).normalize():f}".replace(".", ",")
+
+
+def desired_orders(
+    month: date,
+    grouping: str,
+    employee_rates: dict[int, list[tuple[date, Decimal]]] | None = None,
+) -> dict[str, _OrderWant]:
+    """Approved billable hours and billable supplements, as orders per project (and employee).
+
+    Lines per employee/date/activity (hours × the resolved rate, no product, the standard
+    outgoing VAT type) and per employee/date/product for supplements (the product's VAT type).
+    """
+    first, last = month_span(month)
+    rates = list(db.session.scalars(select(HourlyRate)))
+    vat_default = standard_vat_type()
+    employee_rates = employee_rates or {}
+    wants: dict[str, _OrderWant] = {}
+    rows = _rows_for_orders(first, last)
+    by_entry: dict[int, tuple[_OrderWant, Employee]] = {}
+    for entry, emp, project, activity, customer_tx, dept_tx in rows:
+        if emp.tripletex_id is None or project.tripletex_id is None:
+            continue
+        if not _billable(project, None):
+            continue
+        per_employee = grouping == "project_employee"
+        key = order_key(first, project.tripletex_id, emp.tripletex_id if per_employee else None)
+        want = wants.get(key)
+        if want is None:
+            header: dict[str, Any] = {
+                "customer": {"id": customer_tx},
+                "project": {"id": project.tripletex_id},
+                "orderDate": last.isoformat(),
+                "deliveryDate": last.isoformat(),
+                "reference": f"TiPro {first.year}-{first.month:02d}",
+                "invoiceComment": f"Timer {project.display_name} {first.month:02d}.{first.year}",
+            }
+            if dept_tx:
+                header["department"] = {"id": dept_tx}
+            want = wants[key] = _OrderWant(
+                key,
+                header,
+                {},
+                entry.user_id if per_employee else None,
+                emp.tripletex_id if per_employee else None,
+            )
+        by_entry[entry.id] = (want, emp)
+        if entry.kind != "work" or activity is None or not activity.is_chargeable:
+            continue
+        line_key = f"h:{emp.tripletex_id}:{entry.date.isoformat()}:{activity.tripletex_id}"
+        if entry.state not in SETTLED_ENTRY_STATES:
+            want.blocked.add(line_key)
+            continue
+        rate = resolve_rate(
+            rates,
+            project_id=project.id,
+            activity_id=activity.id,
+            employee_id=emp.id,
+            day=entry.date,
+            activity_rate=activity.rate,
+        )
+        if rate is None:
+            rate = _employee_rate(employee_rates.get(emp.tripletex_id, []), entry.date)
+        price = Decimal(rate)
+        index = (line_key, _price_text(price))
+        line = want.lines.get(index)
+        if line is None:
+            line = want.lines[index] = Line(line_key, price, ZERO, "", vat_default)
+        line.count += Decimal(entry.hours)
+        line.description = (
+            f"{entry.date.strftime('%d.%m.%Y')} – {emp.name} – {activity.name} – "
+            f"{_hours_text(line.count)} t"
+        )
+        want.entries.append((entry.id, Decimal(entry.hours), (Decimal(entry.hours) * price)))
+    _desired_supplement_lines(first, last, by_entry, vat_default)
+    return wants
+
+
+def _desired_supplement_lines(first, last, by_entry, vat_default) -> None:
+    if not by_entry:
+        return
+    type_product, own_product = aliased(Product), aliased(Product)
+    own_vat, type_vat = aliased(VatType), aliased(VatType)
+    rows = db.session.execute(
+        select(
+            EntrySupplement,
+            SupplementType,
+            TimeEntry.date,
+            TimeEntry.state,
+            own_product,
+            type_product,
+            own_vat.tripletex_id,
+            type_vat.tripletex_id,
+        )
+        .join(TimeEntry, TimeEntry.id == EntrySupplement.entry_id)
+        .join(SupplementType, SupplementType.id == EntrySupplement.supplement_type_id)
+        .outerjoin(own_product, own_product.id == EntrySupplement.product_id)
+        .outerjoin(type_product, type_product.id == SupplementType.product_id)
+        .outerjoin(own_vat, own_vat.id == own_product.vat_type_id)
+        .outerjoin(type_vat, type_vat.id == type_product.vat_type_id)
+        .where(
+            TimeEntry.date >= first,
+            TimeEntry.date <= last,
+            SupplementType.billable.is_(True),
+        )
+        .order_by(TimeEntry.date, EntrySupplement.id)
+    ).all()
+    for supplement, stype, day, state, own, typed, own_vat_tx, type_vat_tx in rows:
+        found = by_entry.get(supplement.entry_id)
+        product = own or typed
+        if found is None or product is None or product.tripletex_id is None:
+            continue
+        want, emp = found
+        vat_tx = (own_vat_tx if own is not None else type_vat_tx) or vat_default
+        line_key = f"s:{emp.tripletex_id}:{day.isoformat()}:{product.tripletex_id}"
+        if state not in SETTLED_ENTRY_STATES:
+            want.blocked.add(line_key)
+            continue
+        quantity = Decimal(supplement.quantity)
+        if stype.unit == "nok":
+            count, price = Decimal("1"), Decimal(supplement.amount or quantity)
+        elif supplement.amount is not None and quantity:
+            unit = Decimal(product.price_excluding_vat or 0)
+            price = unit if (unit * quantity).quantize(_CENT) == supplement.amount else None
+            count, price = quantity, price or (Decimal(supplement.amount) / quantity)
+        else:
+            count, price = quantity, Decimal(product.price_excluding_vat or 0)
+        index = (line_key, _price_text(price))
+        line = want.lines.get(index)
+        if line is None:
+            line = want.lines[index] = Line(line_key, price, ZERO, "", vat_tx, product.tripletex_id)
+        line.count += count
+        line.description = f"{day.strftime('%d.%m.%Y')} – {emp.name} – {product.name}"
+        want.entries.append((supplement.entry_id, ZERO, (count * price).quantize(_CENT)))
+
+
+def plan_orders(
+    month: date,
+    grouping: str,
+    employee_rates: dict[int, list[tuple[date, Decimal]]] | None = None,
+) -> list[PlannedItem]:
+    """The month's orders compared with the ledger, per order key and its corrections.
+
+    A key's chain is its base order and its correction orders («…:k1», «…:k2»). TiPro keeps at
+    most one of them open: the last. Its target content is what the month should hold minus
+    what the other (closed, invoiced) orders of the chain hold; unchanged → nothing, changed →
+    update its lines in place (PUT updateLinesAndGroups), empty → delete it. If Tripletex says
+    that order is closed when the runner gets there, the runner makes a correction order for
+    the difference instead (runner._to_correction). Lines of an entry that is not approved
+    (reopened) keep what was sent.
+    """
+    first, _last = month_span(month)
+    wants = desired_orders(first, grouping, employee_rates)
+    known = ledger((ITEM_ORDER,), month=first)
+    chains: dict[str, list[tuple[str, Known]]] = defaultdict(list)
+    for key, prev in known.items():
+        if _exists(prev):
+            chains[base_key(key)].append((key, prev))
+    out: list[PlannedItem] = []
+    for base in sorted(set(wants) | set(chains)):
+        want = wants.get(base)
+        chain = sorted(chains.get(base, []), key=lambda kv: correction_number(kv[0]))
+        desired: LineMap = {}
+        if want is not None:
+            _add_lines(desired, want.lines)
+        sent_all: LineMap = {}
+        for _key, prev in chain:
+            _add_lines(sent_all, lines_of(prev.payload))
+        if want is not None:
+            for line_key in want.blocked:
+                # Reopened entries: what was sent stays until they are approved again.
+                for index, line in sent_all.items():
+                    if index[0] == line_key:
+                        _add_lines(desired, {index: line})
+        header = dict(want.header) if want else _header_of(chain)
+        if not chain:
+            if want is None or not desired:
+                continue
+            payload = order_payload(header, base, desired)
+            out.append(_order_item(base, OP_CREATE, CHANGE_NEW, payload, want, None))
+            continue
+        target_key, target = chain[-1]
+        others: LineMap = {}
+        for _key, prev in chain[:-1]:
+            _add_lines(others, lines_of(prev.payload))
+        remainder = line_difference(desired, others)
+        is_correction = correction_number(target_key) > 0
+        unresolved = target.state in (ITEM_NEEDS_CHECK, ITEM_SENDING)
+        if not remainder:
+            if target.tripletex_id is None and not unresolved:
+                continue
+            item = _order_item(target_key, OP_DELETE, CHANGE_CORRECTION, {}, want, target)
+            item.unresolved = unresolved
+            out.append(item)
+            continue
+        payload = order_payload(header, target_key, remainder, correction=is_correction)
+        digest = payload_hash(payload)
+        if target.state == ITEM_CONFIRMED and target.payload_hash == digest:
+            item = _order_item(target_key, OP_NONE, CHANGE_UNCHANGED, payload, want, target)
+        elif target.tripletex_id is None:
+            item = _order_item(target_key, OP_CREATE, CHANGE_NEW, payload, want, target)
+        else:
+            item = _order_item(target_key, OP_UPDATE, CHANGE_CHANGED, payload, want, target)
+        item.unresolved = unresolved
+        out.append(item)
+    return out
+
+
+def _header_of(chain: list[tuple[str, Known]]) -> dict:
+    payload = chain[0][1].payload if chain else {}
+    keep = ("customer", "project", "department", "orderDate", "deliveryDate", "reference")
+    return {k: payload[k] for k in keep if k in payload}
+
+
+def _order_item(
+    key: str,
+    operation: str,
+    change: str,
+    payload: dict,
+    want: _OrderWant | None,
+    prev: Known | None,
+) -> PlannedItem:
+    day = date.fromisoformat(payload["orderDate"]) if payload.get("orderDate") else None
+    if day is None and prev is not None and prev.payload.get("orderDate"):
+        day = date.fromisoformat(prev.payload["orderDate"])
+    quantity = sum(
+        (Decimal(str(line.get("count") or 0)) for line in payload.get("orderLines") or []), ZERO
+    )
+    item = PlannedItem(
+        ITEM_ORDER,
+        key,
+        operation,
+        change,
+        payload,
+        payload_hash(payload),
+        want.user_id if want else None,
+        want.employee_tx if want else None,
+        day,
+        quantity,
+        list(want.entries) if want and operation != OP_DELETE else [],
+    )
+    item.amount = order_total(payload)
+    if prev is not None:
+        item.tripletex_id, item.tripletex_version = prev.tripletex_id, prev.tripletex_version
+    return item
+
+
+# ---------------------------------------------------------------- lønnsbilag (salary)
+
+SALARY_PREFIX = "sal"
+# Hours in a full-time year: an annual salary as an hourly wage (Tripletex's own divisor).
+HOURS_PER_YEAR = Decimal("1950")
+
+
+def salary_key(month: date, employee_tx: int) -> str:
+    """«sal:2026-11:<employee>» (corrections «…:k1»)."""
+    return f"{SALARY_PREFIX}:{month.year}-{month.month:02d}:{employee_tx}"
+
+
+def salary_description(key: str, text: str) -> str:
+    """A specification's description: TiPro's key first (reconcile finds it in payslips)."""
+    return f"TiPro {key} · {text}"[:255]
+
+
+def key_in_description(description: str | None) -> str | None:
+    """The key TiPro wrote into a description, or None."""
+    text = description or ""
+    if not text.startswith("TiPro "):
+        return None
+    return text.removeprefix("TiPro ").split(" · ")[0].strip() or None
+
+
+def wage_of(details: list[dict], day: date) -> Decimal:
+    """Hourly wage from Tripletex employment details valid on `day` (hourlyWage, else
+    annualSalary / 1950); 0 when unknown."""
+    valid = sorted(
+        (d for d in details if d.get("date") and date.fromisoformat(d["date"]) <= day),
+        key=lambda d: d["date"],
+    )
+    if not valid:
+        return ZERO
+    newest = valid[-1]
+    hourly = Decimal(str(newest.get("hourlyWage") or 0))
+    if hourly > 0:
+        return hourly.quantize(_CENT)
+    annual = Decimal(str(newest.get("annualSalary") or 0))
+    return (annual / HOURS_PER_YEAR).quantize(_CENT)
+
+
+@dataclass
+class _SlipWant:
+    employee_tx: int
+    user_id: int
+    department_tx: int | None
+    lines: LineMap = field(default_factory=dict)
+    texts: dict[str, str] = field(default_factory=dict)
+    entries: list[tuple[int, Decimal, Decimal | None]] = field(default_factory=list)
+    blocked: set[str] = field(default_factory=set)
+
+
+def desired_salary(month: date, wages: dict[int, list[dict]] | None = None) -> dict[int, _SlipWant]:
+    """Per employee: specifications per salary type and project, rate × count.
+
+    What has a salary type in TiPro becomes a specification: supplements (their type's
+    salary type; «nok» supplements count 1 × the amount, others count × the employee's hourly
+    wage) and absence (its type's salary type, hours × the hourly wage). The hourly wage is
+    Tripletex's (employment details valid on the month's last day), read fresh by the caller.
+    """
+    first, last = month_span(month)
+    wages = wages or {}
+    emp, proj, dept = aliased(Employee), aliased(Project), aliased(Department)
+    base = (
+        select(
+            TimeEntry.id,
+            TimeEntry.user_id,
+            TimeEntry.state,
+            TimeEntry.hours,
+            emp.tripletex_id,
+            dept.tripletex_id,
+            proj.tripletex_id,
+            proj.number,
+        )
+        .join(User, User.id == TimeEntry.user_id)
+        .join(emp, emp.id == func.coalesce(TimeEntry.employee_id, User.employee_id))
+        .outerjoin(dept, dept.id == emp.department_id)
+        .outerjoin(proj, proj.id == TimeEntry.project_id)
+        .where(TimeEntry.date >= first, TimeEntry.date <= last)
+    )
+    supplements = db.session.execute(
+        base.add_columns(
+            SalaryType.tripletex_id,
+            SalaryType.name,
+            SupplementType.unit,
+            EntrySupplement.quantity,
+            EntrySupplement.amount,
+        )
+        .join(EntrySupplement, EntrySupplement.entry_id == TimeEntry.id)
+        .join(SupplementType, SupplementType.id == EntrySupplement.supplement_type_id)
+        .join(SalaryType, SalaryType.id == SupplementType.salary_type_id)
+        .order_by(TimeEntry.date, TimeEntry.id, EntrySupplement.id)
+    ).all()
+    absences = db.session.execute(
+        base.add_columns(SalaryType.tripletex_id, SalaryType.name)
+        .join(EntryAbsence, EntryAbsence.entry_id == TimeEntry.id)
+        .join(AbsenceType, AbsenceType.id == EntryAbsence.absence_type_id)
+        .join(SalaryType, SalaryType.id == AbsenceType.salary_type_id)
+        .order_by(TimeEntry.date, TimeEntry.id)
+    ).all()
+    slips: dict[int, _SlipWant] = {}
+
+    def add(row, st_tx, st_name, count, rate, amount_note):
+        entry_id, user_id, state, _hours, emp_tx, dept_tx, proj_tx, proj_number = row[:8]
+        if emp_tx is None:
+            return
+        slip = slips.get(emp_tx)
+        if slip is None:
+            slip = slips[emp_tx] = _SlipWant(emp_tx, user_id, dept_tx)
+        line_key = f"{st_tx}:{proj_tx or 0}"
+        if state not in SETTLED_ENTRY_STATES:
+            slip.blocked.add(line_key)
+            return
+        index = (line_key, _price_text(rate))
+        line = slip.lines.get(index)
+        if line is None:
+            text = st_name + (f" – prosjekt {proj_number}" if proj_number else "")
+            line = slip.lines[index] = Line(line_key, rate, ZERO, text, None)
+        line.count += count
+        slip.entries.append((entry_id, count, amount_note))
+
+    for row in supplements:
+        st_tx, st_name, unit, quantity, amount = row[8:]
+        if unit == "nok":
+            add(row, st_tx, st_name, Decimal("1"), Decimal(amount or quantity), amount)
+        else:
+            rate = wage_of(wages.get(row[4], []), last)
+            add(row, st_tx, st_name, Decimal(quantity), rate, None)
+    for row in absences:
+        st_tx, st_name = row[8:]
+        add(row, st_tx, st_name, Decimal(row[3]), wage_of(wages.get(row[4], []), last), None)
+    return slips
+
+
+def salary_payload(key: str, slip_employee: int, department: int | None, lines: LineMap) -> dict:
+    """A payslip body (plus «_lines», stripped before sending)."""
+    ordered = sorted(lines.values(), key=lambda ln: (ln.line_key, ln.price))
+    specs = []
+    for line in ordered:
+        st_tx, proj_tx = (int(x) for x in line.line_key.split(":"))
+        spec: dict[str, Any] = {
+            "salaryType": {"id": st_tx},
+            "rate": float(line.price),
+            "count": _num(line.count),
+            "amount": float((line.price * line.count).quantize(_CENT)),
+            "description": salary_description(key, line.description),
+        }
+        if proj_tx:
+            spec["project"] = {"id": proj_tx}
+        if department:
+            spec["department"] = {"id": department}
+        specs.append(spec)
+    payload: dict[str, Any] = {"employee": {"id": slip_employee}, "specifications": specs}
+    if department:
+        payload["department"] = {"id": department}
+    payload["_lines"] = [[ln.line_key, _price_text(ln.price)] for ln in ordered]
+    return payload
+
+
+def salary_lines_of(payload: dict) -> LineMap:
+    """The specifications a payslip payload holds, by (line key, rate)."""
+    out: LineMap = {}
+    for spec, (line_key, price) in zip(
+        payload.get("specifications") or [], payload.get("_lines") or [], strict=False
+    ):
+        text = (spec.get("description") or "").split(" · ", 1)[-1]
+        out[(line_key, price)] = Line(
+            line_key, Decimal(price), Decimal(str(spec.get("count") or 0)), text, None
+        )
+    return out
+
+
+def plan_salary(month: date, wages: dict[int, list[dict]] | None = None) -> list[PlannedItem]:
+    """One payslip item per employee; the runner posts them as ONE salary transaction.
+
+    A salary transaction books at once and has no PUT: a change after transfer becomes a
+    correcting payslip for the difference (key «…:kN», negative counts where hours went), in
+    the next transaction. A payslip whose post had an unknown outcome is planned again as
+    unresolved: the runner looks for it in /salary/payslip before anything is posted.
+    """
+    first, last = month_span(month)
+    slips = desired_salary(first, wages)
+    known = ledger((ITEM_SALARY_TRANSACTION,), month=first)
+    chains: dict[str, list[tuple[str, Known]]] = defaultdict(list)
+    for key, prev in known.items():
+        if _exists(prev):
+            chains[base_key(key)].append((key, prev))
+    wanted = {salary_key(first, emp): slip for emp, slip in slips.items()}
+    out: list[PlannedItem] = []
+    for base in sorted(set(wanted) | set(chains)):
+        slip = wanted.get(base)
+        chain = sorted(chains.get(base, []), key=lambda kv: correction_number(kv[0]))
+        emp_tx = int(base.split(":")[2])
+        pending = [(k, p) for k, p in chain if p.state in (ITEM_NEEDS_CHECK, ITEM_SENDING)]
+        if pending:
+            key, prev = pending[0]
+            item = _salary_item(key, OP_CREATE, CHANGE_NEW, prev.payload, slip, emp_tx, last)
+            item.unresolved = True
+            out.append(item)
+            continue
+        desired: LineMap = {}
+        if slip is not None:
+            _add_lines(desired, slip.lines)
+        sent: LineMap = {}
+        for _key, prev in chain:
+            _add_lines(sent, salary_lines_of(prev.payload))
+        if slip is not None:
+            for line_key in slip.blocked:
+                for index, line in sent.items():
+                    if index[0] == line_key:
+                        _add_lines(desired, {index: line})
+        remainder = line_difference(desired, sent)
+        department = slip.department_tx if slip else None
+        if not chain:
+            if not remainder:
+                continue
+            payload = salary_payload(base, emp_tx, department, remainder)
+            out.append(_salary_item(base, OP_CREATE, CHANGE_NEW, payload, slip, emp_tx, last))
+            continue
+        if not remainder:
+            key, prev = chain[-1]
+            item = _salary_item(key, OP_NONE, CHANGE_UNCHANGED, prev.payload, slip, emp_tx, last)
+            out.append(item)
+            continue
+        key = f"{base}{CORRECTION_MARK}{correction_number(chain[-1][0]) + 1}"
+        payload = salary_payload(key, emp_tx, department, remainder)
+        out.append(_salary_item(key, OP_CREATE, CHANGE_CORRECTION, payload, slip, emp_tx, last))
+    return out
+
+
+def _salary_item(key, operation, change, payload, slip, emp_tx, day) -> PlannedItem:
+    quantity = sum(
+        (Decimal(str(s.get("count") or 0)) for s in payload.get("specifications") or []), ZERO
+    )
+    amount = sum(
+        (Decimal(str(s.get("amount") or 0)) for s in payload.get("specifications") or []), ZERO
+    )
+    item = PlannedItem(
+        ITEM_SALARY_TRANSACTION,
+        key,
+        operation,
+        change,
+        payload,
+        payload_hash(payload),
+        slip.user_id if slip else None,
+        emp_tx,
+        day,
+        quantity,
+        list(slip.entries) if slip else [],
+    )
+    item.amount = amount
+    return item
+
+
+def employees_in_salary(month: date) -> list[int]:
+    """Tripletex ids of the employees with hours in the month (their wages are read)."""
+    first, last = month_span(month)
+    emp = aliased(Employee)
+    return sorted(
+        db.session.scalars(
+            select(emp.tripletex_id)
+            .join(User, User.employee_id == emp.id)
+            .join(TimeEntry, TimeEntry.user_id == User.id)
+            .where(TimeEntry.date >= first, TimeEntry.date <= last, emp.tripletex_id.is_not(None))
+            .distinct()
+        )
+    )

@@ -13,6 +13,13 @@ The rules (issue #11):
 - a 4xx fails its item alone (a rejected /list chunk is resent item by item);
 - a rerun (or an RQ retry) skips settled items.
 
+Per kind: timesheet entries go in /list chunks; orders in /order/list chunks of ≤ 100, read
+back with their lines (the create answer may omit them) and found again by the key in
+deliveryComment; an order that turns out invoiced gets a correction order for the difference
+(_to_correction). Payslips go as ONE salary transaction per run (a rejected one is resent
+payslip by payslip so a bad one fails alone) and are found again through /salary/payslip and
+the key in their descriptions — never posted again until that read says they are not there.
+
 Runs inside the job's company scope.
 """
 
@@ -34,18 +41,27 @@ from tipro.models.transfer import (
     BATCH_DONE,
     BATCH_PARTIAL,
     BATCH_RUNNING,
+    CHANGE_CORRECTION,
     ITEM_CONFIRMED,
     ITEM_FAILED,
     ITEM_NEEDS_CHECK,
+    ITEM_ORDER,
     ITEM_PENDING,
+    ITEM_SALARY_PROJECT_SPEC,
+    ITEM_SALARY_TRANSACTION,
     ITEM_SALARY_TYPE_SPEC,
     ITEM_SENDING,
     ITEM_SETTLED,
     ITEM_TIMESHEET_ENTRY,
     ITEM_UNCHANGED,
+    KIND_PAYROLL,
+    MODE_ORDERS,
+    MODE_SALARY,
+    MODE_TIMESHEET,
     OP_ADOPT,
     OP_CREATE,
     OP_DELETE,
+    OP_NONE,
     OP_UPDATE,
     TransferBatch,
     TransferItem,
@@ -53,6 +69,7 @@ from tipro.models.transfer import (
     TransferLog,
 )
 from tipro.models.work import ENTRY_APPROVED, ENTRY_TRANSFERRED
+from tipro.transfers import plan as planning
 from tipro.transfers import texts
 from tipro.transfers.plan import month_span
 from tipro.tripletex.client import RequestLogEntry, TripletexClient
@@ -92,6 +109,7 @@ class Runner:
         self.client_factory = client_factory or _default_client
         self.calls: list[RequestLogEntry] = []
         self.client: TripletexClient | None = None
+        self.month: date | None = None
 
     # ----- bookkeeping ----------------------------------------------------------------------
 
@@ -166,6 +184,7 @@ class Runner:
         if batch is None or batch.dry_run or batch.state in (BATCH_DONE,):
             db.session.commit()
             return batch
+        self.month = batch.month
         batch.state = BATCH_RUNNING
         batch.started_at = batch.started_at or clock.now()
         batch.error_message = None
@@ -236,13 +255,19 @@ class Runner:
         from tipro.approvals import preflight
 
         batch = self._batch()
+        if batch.mode == MODE_ORDERS:
+            self._preflight_orders()
+            return
+        if batch.mode == MODE_SALARY:
+            self._preflight_wages()
+        payroll_mode = "salary" if batch.mode == MODE_SALARY else "timesheet"
         first, last = month_span(batch.month)
         user_ids = sorted({i.user_id for i in self._items(ITEM_PENDING) if i.user_id is not None})
         db.session.commit()
         for user_id in user_ids:
             user = db.session.get(User, user_id)
             problems = preflight.check(
-                user, first, last, fresh=True, payroll_mode="timesheet", client=self.client
+                user, first, last, fresh=True, payroll_mode=payroll_mode, client=self.client
             )
             blocking = [p for p in problems if p.blocking]
             if not blocking:
@@ -278,7 +303,16 @@ class Runner:
             groups[(item.item_kind, op)].append(item)
         db.session.commit()
         for (kind, op), items in groups.items():
-            if kind == ITEM_TIMESHEET_ENTRY and op in (OP_CREATE, OP_UPDATE):
+            if kind == ITEM_ORDER:
+                if op == OP_CREATE:
+                    for start in range(0, len(items), CHUNK):
+                        self._send_orders([i.id for i in items[start : start + CHUNK]])
+                else:
+                    for item in items:
+                        self._send_order_one(item.id)
+            elif kind == ITEM_SALARY_TRANSACTION:
+                self._send_salary([i.id for i in items])
+            elif kind == ITEM_TIMESHEET_ENTRY and op in (OP_CREATE, OP_UPDATE):
                 for start in range(0, len(items), CHUNK):
                     self._send_list(kind, op, [i.id for i in items[start : start + CHUNK]])
             else:
@@ -287,7 +321,7 @@ class Runner:
         return True
 
     def _body(self, item: TransferItem, op: str) -> dict:
-        body = dict(item.payload)
+        body = {k: v for k, v in item.payload.items() if not k.startswith("_")}
         if op == OP_UPDATE:
             body["id"] = item.tripletex_id
             if item.tripletex_version is not None:
@@ -364,6 +398,7 @@ class Runner:
         return {
             ITEM_TIMESHEET_ENTRY: "/timesheet/entry",
             ITEM_SALARY_TYPE_SPEC: "/timesheet/salaryTypeSpecification",
+            ITEM_SALARY_PROJECT_SPEC: "/timesheet/salaryProjectTypeSpecification",
         }[item.item_kind]
 
     def _send_one(self, item_id: int) -> None:
@@ -420,7 +455,10 @@ class Runner:
                 item.tripletex_id, item.tripletex_version = found.get("id"), found.get("version")
             return
         if isinstance(exc, Conflict) and exc.is_locked:
-            self._fail(item, texts.LOCKED, exc)
+            if item.item_kind == ITEM_SALARY_TRANSACTION:
+                self._fail(item, texts.LOCKED, exc, hint=texts.hint_for(texts.PERIOD_LOCKED))
+            else:
+                self._fail(item, texts.LOCKED, exc)
             return
         if isinstance(exc, Conflict) and exc.is_stale:
             self._fail(item, texts.STALE, exc)
@@ -481,6 +519,25 @@ class Runner:
                     key = f"sts:{obj['employee']['id']}:{obj['date']}:{obj['salaryType']['id']}"
                     out[key] = obj
                     out[f"#{ITEM_SALARY_TYPE_SPEC}#{obj['id']}"] = obj
+        if ITEM_ORDER in by_kind:
+            out.update(self._read_orders())
+        if ITEM_SALARY_TRANSACTION in by_kind:
+            emps = sorted({e for e, _d in by_kind[ITEM_SALARY_TRANSACTION]})
+            out.update(self._read_payslips(emps))
+        if ITEM_SALARY_PROJECT_SPEC in by_kind:
+            # No uniqueness in Tripletex: ours are the ones whose description carries our key.
+            pairs = by_kind[ITEM_SALARY_PROJECT_SPEC]
+            first = min(d for _e, d in pairs)
+            last = max(d for _e, d in pairs)
+            for emp in sorted({e for e, _d in pairs}):
+                found = client.list_salary_project_type_specifications(
+                    first, last + timedelta(days=1), emp
+                )
+                for obj in found:
+                    out[f"#{ITEM_SALARY_PROJECT_SPEC}#{obj['id']}"] = obj
+                    description = obj.get("description") or ""
+                    if description.startswith("TiPro spts:"):
+                        out.setdefault(description.removeprefix("TiPro "), obj)
         return out
 
     def _reconcile(self) -> None:
@@ -503,6 +560,12 @@ class Runner:
         self._log(items, None, None)
 
     def _settle(self, item: TransferItem, found: dict[str, dict], ours: set[Decimal]) -> None:
+        if item.item_kind == ITEM_ORDER:
+            self._settle_order(item, found)
+            return
+        if item.item_kind == ITEM_SALARY_TRANSACTION:
+            self._settle_payslip(item, found)
+            return
         quantity_field = "hours" if item.item_kind == ITEM_TIMESHEET_ENTRY else "count"
         by_id = found.get(f"#{item.item_kind}#{item.tripletex_id}") if item.tripletex_id else None
         on_key = found.get(item.key)
@@ -525,7 +588,12 @@ class Runner:
         if have == want and _same_comment(item, obj):
             self._confirm(item, obj)  # our write landed
             return
-        if by_id is not None or have in ours or item.operation == OP_ADOPT:
+        if (
+            by_id is not None
+            or have in ours
+            or item.operation == OP_ADOPT
+            or item.item_kind == ITEM_SALARY_PROJECT_SPEC  # found by our key: ours
+        ):
             # Ours (an earlier unknown write, or the object we already own): correct it.
             item.tripletex_id, item.tripletex_version = obj["id"], obj.get("version")
             item.operation = OP_UPDATE if item.operation != OP_ADOPT else OP_ADOPT
@@ -534,13 +602,381 @@ class Runner:
         self._fail(item, texts.FOREIGN_ENTRY, message=_foreign_message())
         item.tripletex_id, item.tripletex_version = obj["id"], obj.get("version")
 
+    # ----- orders ------------------------------------------------------------------------------
+
+    def _window(self) -> tuple[date, date]:
+        first, last = month_span(self.month)
+        return first, last + timedelta(days=1)
+
+    def _preflight_orders(self) -> None:
+        """Orders need a price and a VAT type on every line (no Tripletex read: the plan
+        priced them from synced rates and the employees' rates read when it was made)."""
+        from flask_babel import gettext as _
+
+        for item in self._items(ITEM_PENDING, kinds=(ITEM_ORDER,)):
+            lines = zip(
+                item.payload.get("orderLines") or [], item.payload.get("_lines") or [], strict=False
+            )
+            for line, (line_key, _price) in lines:
+                if line_key.startswith("h:") and not line.get("unitPriceExcludingVatCurrency"):
+                    self._fail(
+                        item,
+                        texts.PREFLIGHT,
+                        message=_("Timeprisen er 0 kr for «%(line)s».", line=line["description"]),
+                        hint=texts.hint_for(texts.NO_PRICE),
+                    )
+                    item.error_code = f"{texts.PREFLIGHT}:price_missing"
+                    break
+                if not line.get("vatType"):
+                    self._fail(
+                        item,
+                        texts.PREFLIGHT,
+                        message=_("TiPro kjenner ingen utgående mva-type på 25 %."),
+                        hint=texts.hint_for(texts.NO_VAT_TYPE),
+                    )
+                    item.error_code = f"{texts.PREFLIGHT}:{texts.NO_VAT_TYPE}"
+                    break
+        db.session.commit()
+
+    def _preflight_wages(self) -> None:
+        """A payslip line at 0 kr/h means Tripletex had no wage for the person: never book it."""
+        from flask_babel import gettext as _
+
+        for item in self._items(ITEM_PENDING, kinds=(ITEM_SALARY_TRANSACTION,)):
+            specs = item.payload.get("specifications") or []
+            if any(not s.get("rate") for s in specs):
+                self._fail(
+                    item,
+                    texts.PREFLIGHT,
+                    message=_("Tripletex har ingen timelønn eller årslønn for den ansatte."),
+                    hint=texts.hint_for(texts.NO_WAGE),
+                )
+                item.error_code = f"{texts.PREFLIGHT}:{texts.NO_WAGE}"
+        db.session.commit()
+
+    def _send_orders(self, ids: list[int]) -> None:
+        """POST /order/list (≤ 100), record the ids, read back with the lines."""
+        items = [db.session.get(TransferItem, i) for i in ids]
+        bodies = [self._body(i, OP_CREATE) for i in items]
+        self._mark_sending(items)
+        self.calls = []
+        try:
+            answer = self.client.post("/order/list", bodies)
+        except OutcomeUnknown as exc:
+            items = [db.session.get(TransferItem, i) for i in ids]
+            self._log(items, bodies, None)
+            for item in items:
+                item.state = ITEM_NEEDS_CHECK
+                item.error_message = exc.user_message
+            db.session.commit()
+            return
+        except (RateLimited, ServerError, NeedsReconnect):
+            self._back_to_pending(ids, bodies)
+            raise
+        except TripletexError:
+            # All-or-nothing: nothing was stored. One by one, so a bad one fails alone.
+            items = [db.session.get(TransferItem, i) for i in ids]
+            self._log(items, bodies, None)
+            for item in items:
+                item.state = ITEM_PENDING
+            db.session.commit()
+            for item_id in ids:
+                self._send_order_one(item_id)
+            return
+        values = (answer or {}).get("values") or []
+        items = [db.session.get(TransferItem, i) for i in ids]
+        self._log(items, bodies, values)
+        for item, value in zip(items, values, strict=False):
+            item.tripletex_id, item.tripletex_version = value.get("id"), value.get("version")
+        for item in items:
+            item.state = ITEM_NEEDS_CHECK  # confirmed once the lines are read back
+        db.session.commit()
+        self._read_back(ids)
+
+    def _read_back(self, ids: list[int]) -> None:
+        """Read orders back with their lines (the create answer may omit them): confirm
+        those that hold exactly the payload; the rest stay for reconcile."""
+        items = [db.session.get(TransferItem, i) for i in ids]
+        wanted = {i.id: i.tripletex_id for i in items if i.tripletex_id}
+        db.session.commit()
+        if not wanted:
+            return
+        first, stop = self._window()
+        found = {
+            o["id"]: o for o in self.client.find_orders(first, stop, ids=sorted(wanted.values()))
+        }
+        items = [db.session.get(TransferItem, i) for i in ids]
+        for item in items:
+            obj = found.get(item.tripletex_id)
+            if obj is not None and _order_matches(item.payload, obj):
+                self._confirm(item, obj)
+        self._log(items, None, None)
+        db.session.commit()
+
+    def _send_order_one(self, item_id: int) -> None:
+        item = db.session.get(TransferItem, item_id)
+        if item.state != ITEM_PENDING:
+            db.session.commit()
+            return
+        op = OP_UPDATE if item.operation == OP_ADOPT else item.operation
+        body = self._body(item, op) if op != OP_DELETE else None
+        target = item.tripletex_id
+        self._mark_sending([item])
+        self.calls = []
+        answer = None
+        try:
+            if op == OP_CREATE:
+                answer = (self.client.post("/order", body) or {}).get("value")
+            elif op == OP_UPDATE:
+                answer = (
+                    self.client.put(f"/order/{target}", body, {"updateLinesAndGroups": True}) or {}
+                ).get("value")
+            else:
+                self.client.delete(f"/order/{target}")
+        except OutcomeUnknown as exc:
+            item = db.session.get(TransferItem, item_id)
+            self._log([item], [body], None)
+            item.state = ITEM_NEEDS_CHECK
+            item.error_message = exc.user_message
+            db.session.commit()
+            return
+        except (RateLimited, ServerError, NeedsReconnect):
+            self._back_to_pending([item_id], [body])
+            raise
+        except TripletexError as exc:
+            item = db.session.get(TransferItem, item_id)
+            self._log([item], [body], None)
+            if isinstance(exc, Conflict) and exc.is_locked and op != OP_CREATE:
+                self._to_correction(item)  # invoiced: a correction order for the difference
+            elif isinstance(exc, Conflict) and exc.is_stale and target is not None:
+                # Changed since we read it; invoicing changes it too: look before failing.
+                db.session.commit()
+                first, stop = self._window()
+                found = list(self.client.find_orders(first, stop, ids=[target]))
+                item = db.session.get(TransferItem, item_id)
+                if found and found[0].get("isClosed"):
+                    self._to_correction(item)
+                else:
+                    self._failed_write(item, op, exc)
+                self._log([item], None, None)
+            else:
+                self._failed_write(item, op, exc)
+            db.session.commit()
+            return
+        item = db.session.get(TransferItem, item_id)
+        self._log([item], [body], [answer])
+        if op == OP_DELETE:
+            self._confirm(item, None)
+            db.session.commit()
+            return
+        if answer:
+            item.tripletex_id = answer.get("id", item.tripletex_id)
+            item.tripletex_version = answer.get("version", item.tripletex_version)
+        item.state = ITEM_NEEDS_CHECK
+        db.session.commit()
+        self._read_back([item_id])
+
+    def _to_correction(self, item: TransferItem) -> None:
+        """The order to change is closed (invoiced): record a correction order for the
+        difference (a new key «…:kN», committed by the caller before it is sent) and settle
+        this item without a change. Never a duplicate: the difference is what the closed
+        order lacks."""
+        from flask_babel import gettext as _
+
+        prior = db.session.scalar(
+            select(TransferItem)
+            .where(
+                TransferItem.key == item.key,
+                TransferItem.state == ITEM_CONFIRMED,
+                TransferItem.id != item.id,
+            )
+            .order_by(TransferItem.id.desc())
+            .limit(1)
+        )
+        held = prior.payload if prior is not None and prior.operation != OP_DELETE else {}
+        want = planning.lines_of(item.payload) if item.operation != OP_DELETE else {}
+        diff = planning.line_difference(want, planning.lines_of(held))
+        item.state = ITEM_UNCHANGED
+        item.operation = OP_NONE
+        item.change = CHANGE_CORRECTION
+        item.error_status = item.error_code = item.error_field = None
+        item.error_message = item.error_request_id = None
+        item.hint = None
+        if not diff:
+            return
+        base = planning.base_key(item.key)
+        keys = db.session.scalars(
+            select(TransferItem.key).where(
+                TransferItem.item_kind == ITEM_ORDER, TransferItem.key.like(f"{base}%")
+            )
+        ).all()
+        number = 1 + max(
+            (planning.correction_number(k) for k in keys if planning.base_key(k) == base),
+            default=0,
+        )
+        key = f"{base}{planning.CORRECTION_MARK}{number}"
+        source = item.payload or held
+        header = {
+            k: source[k]
+            for k in (
+                "customer",
+                "project",
+                "department",
+                "orderDate",
+                "deliveryDate",
+                "reference",
+                "invoiceComment",
+            )
+            if k in source
+        }
+        payload = planning.order_payload(header, key, diff, correction=True)
+        item.hint = _(
+            "Ordren var fakturert i Tripletex. Differansen sendes som korreksjonsordre %(key)s.",
+            key=key,
+        )
+        db.session.add(
+            TransferItem(
+                company_id=item.company_id,
+                batch_id=item.batch_id,
+                item_kind=ITEM_ORDER,
+                key=key,
+                operation=OP_CREATE,
+                change=CHANGE_CORRECTION,
+                payload=payload,
+                payload_hash=planning.payload_hash(payload),
+                user_id=item.user_id,
+                tripletex_employee_id=item.tripletex_employee_id,
+                date=item.date,
+                quantity=sum(
+                    (Decimal(str(ln["count"])) for ln in payload["orderLines"]), Decimal("0")
+                ),
+                amount=planning.order_total(payload),
+                state=ITEM_PENDING,
+            )
+        )
+
+    def _read_orders(self) -> dict[str, dict]:
+        """TiPro's orders of the month, by key (deliveryComment) and by id."""
+        first, stop = self._window()
+        prefix = planning.order_comment(f"{planning.ORDER_PREFIX}:{first.year}-{first.month:02d}")
+        out: dict[str, dict] = {}
+        for obj in self.client.find_orders(first, stop, delivery_comment=prefix):
+            comment = obj.get("deliveryComment") or ""
+            if comment.startswith("TiPro "):
+                out.setdefault(comment.removeprefix("TiPro "), obj)
+            out[f"#{ITEM_ORDER}#{obj['id']}"] = obj
+        return out
+
+    def _settle_order(self, item: TransferItem, found: dict[str, dict]) -> None:
+        by_id = found.get(f"#{ITEM_ORDER}#{item.tripletex_id}") if item.tripletex_id else None
+        obj = by_id or found.get(item.key)
+        if item.operation == OP_DELETE:
+            if obj is None:
+                self._confirm(item, None)
+            elif obj.get("isClosed"):
+                self._to_correction(item)
+            else:
+                item.tripletex_id, item.tripletex_version = obj["id"], obj.get("version")
+                item.state = ITEM_PENDING
+            return
+        if obj is None:
+            if item.operation in (OP_UPDATE, OP_ADOPT):
+                item.operation, item.tripletex_id, item.tripletex_version = OP_CREATE, None, None
+            item.state = ITEM_PENDING  # the read says it is not there: safe to send
+            return
+        if _order_matches(item.payload, obj):
+            self._confirm(item, obj)
+            return
+        if obj.get("isClosed"):
+            self._to_correction(item)
+            return
+        item.tripletex_id, item.tripletex_version = obj["id"], obj.get("version")
+        item.operation = OP_UPDATE
+        item.state = ITEM_PENDING
+
+    # ----- lønnsbilag ---------------------------------------------------------------------------
+
+    def _send_salary(self, ids: list[int]) -> None:
+        """All pending payslips in ONE salary transaction; a rejected one is resent alone."""
+        first, last = month_span(self.month)
+        items = [db.session.get(TransferItem, i) for i in ids]
+        slips = [self._body(i, OP_CREATE) for i in items]
+        body = {
+            "date": last.isoformat(),
+            "year": first.year,
+            "month": first.month,
+            "isHistorical": False,
+            "payslips": slips,
+        }
+        self._mark_sending(items)
+        self.calls = []
+        try:
+            answer = self.client.post("/salary/transaction", body)
+        except OutcomeUnknown as exc:
+            items = [db.session.get(TransferItem, i) for i in ids]
+            self._log(items, slips, None)
+            for item in items:
+                item.state = ITEM_NEEDS_CHECK
+                item.error_message = exc.user_message
+            db.session.commit()
+            return
+        except (RateLimited, ServerError, NeedsReconnect):
+            self._back_to_pending(ids, slips)
+            raise
+        except TripletexError as exc:
+            items = [db.session.get(TransferItem, i) for i in ids]
+            self._log(items, slips, None)
+            if len(ids) == 1:
+                self._failed_write(items[0], OP_CREATE, exc)
+                db.session.commit()
+                return
+            for item in items:
+                item.state = ITEM_PENDING
+                item.attempts = max(0, item.attempts - 1)
+            db.session.commit()
+            for item_id in ids:
+                self._send_salary([item_id])
+            return
+        value = (answer or {}).get("value") or {}
+        items = [db.session.get(TransferItem, i) for i in ids]
+        self._log(items, slips, [value] * len(items))
+        for item in items:
+            self._confirm(item, {"id": value.get("id"), "version": value.get("version")})
+        db.session.commit()
+
+    def _read_payslips(self, employees: list[int]) -> dict[str, dict]:
+        """TiPro's payslips of the month, by key (in their specifications' descriptions)."""
+        first = self.month
+        out: dict[str, dict] = {}
+        for start in range(0, len(employees), CHUNK):
+            for slip in self.client.list_payslips(
+                employee_id=employees[start : start + CHUNK],
+                year_from=first.year,
+                year_to=first.year + 1,
+                month_from=first.month,
+                month_to=first.month + 1,
+            ):
+                for spec in slip.get("specifications") or []:
+                    key = planning.key_in_description(spec.get("description"))
+                    if key and key.startswith(planning.SALARY_PREFIX + ":"):
+                        transaction = (slip.get("transaction") or {}).get("id")
+                        out[key] = {"id": transaction, "payslip": slip.get("id")}
+        return out
+
+    def _settle_payslip(self, item: TransferItem, found: dict[str, dict]) -> None:
+        obj = found.get(item.key)
+        if obj is not None:
+            self._confirm(item, {"id": obj["id"]})
+        else:
+            item.state = ITEM_PENDING  # the read says it is not there: now it may be posted
+
     # ----- month approval ------------------------------------------------------------------
 
     def _approve_months(self) -> None:
         """Optional (company setting): approve the Tripletex month for the people sent."""
         batch = self._batch()
         company = db.session.get(Company, batch.company_id)
-        if not company.transfer_approves_month:
+        if batch.mode != MODE_TIMESHEET or not company.transfer_approves_month:
             db.session.commit()
             return
         rows = db.session.execute(
@@ -562,6 +998,34 @@ class Runner:
                 batch = self._batch()
                 batch.error_message = exc.user_message
                 db.session.commit()
+
+
+def _order_lines_seen(lines: list[dict]) -> list[tuple]:
+    out = []
+    for line in lines:
+        out.append(
+            (
+                (line.get("description") or "").strip(),
+                _dec(line.get("count")),
+                Decimal(str(line.get("unitPriceExcludingVatCurrency") or 0)).quantize(
+                    Decimal("0.0001")
+                ),
+                (line.get("vatType") or {}).get("id"),
+                (line.get("product") or {}).get("id"),
+            )
+        )
+    return sorted(out, key=repr)
+
+
+def _order_matches(payload: dict, obj: dict) -> bool:
+    """Whether Tripletex's order holds exactly the payload's lines."""
+    want = _order_lines_seen(payload.get("orderLines") or [])
+    have = _order_lines_seen(obj.get("orderLines") or [])
+    if not all(w[3] for w in want):
+        # No VAT type sent: Tripletex chose one; compare the rest.
+        want = [w[:3] + (None,) + w[4:] for w in want]
+        have = [h[:3] + (None,) + h[4:] for h in have]
+    return want == have
 
 
 def _giving_up_message() -> str:
@@ -607,7 +1071,13 @@ def _unresolved_quantities(keys: list[str], exclude_batch: int | None) -> dict[s
 
 
 def mark_transferred(batch_id: int) -> None:
-    """Entries whose every item in this batch is settled become «transferred» (in the session)."""
+    """Entries whose every item in this batch is settled become «transferred» (in the session).
+
+    Only the payroll basis marks entries: the employee's «transferred» means their hours
+    reached the payroll; orders do not say so."""
+    batch = db.session.get(TransferBatch, batch_id)
+    if batch is None or batch.kind != KIND_PAYROLL:
+        return
     rows = db.session.execute(
         select(TransferItemEntry.entry_id, TransferItem.state)
         .join(TransferItem, TransferItem.id == TransferItemEntry.item_id)

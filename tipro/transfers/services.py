@@ -14,6 +14,7 @@ import re
 import time
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
@@ -39,6 +40,7 @@ from tipro.models.transfer import (
     ITEM_UNCHANGED,
     KIND_ORDERS,
     KIND_PAYROLL,
+    MODE_ORDERS,
     MODE_SALARY,
     MODE_TIMESHEET,
     OP_ADOPT,
@@ -103,7 +105,7 @@ def job_id(batch: TransferBatch) -> str:
 def mode_for(company: Company, kind: str) -> str:
     """The mode a transfer of `kind` uses for this company (its settings)."""
     if kind == KIND_ORDERS:
-        return "orders"
+        return MODE_ORDERS
     return MODE_SALARY if company.payroll_mode == "salary" else MODE_TIMESHEET
 
 
@@ -151,14 +153,12 @@ def start(
     if kind not in TRANSFER_KINDS:
         raise BadInput(_("Ukjent overføring: velg lønnsgrunnlag eller ordre."))
     company_id = current_company_id()
+    month = month.replace(day=1)
+    # Rates and wages only Tripletex knows are read first, with no transaction open.
+    fresh = _fresh_inputs(mode_for(db.session.get(Company, company_id), kind), month)
     serialise(Company, company_id)
     company = db.session.get(Company, company_id)
     mode = mode_for(company, kind)
-    if mode != MODE_TIMESHEET:
-        db.session.rollback()
-        raise TransferRefused(
-            _("Denne overføringsmåten er ikke tilgjengelig ennå. Bruk timeliste-modus.")
-        )
     if not dry_run:
         running = active_batch(kind)
         if running is not None and is_dead(running):
@@ -171,8 +171,7 @@ def start(
         elif running is not None:
             db.session.rollback()
             raise TransferRefused(_("En overføring av samme slag pågår allerede."))
-    month = month.replace(day=1)
-    items = planning.plan(mode, month)
+    items = planning.plan(mode, month, grouping=company.order_grouping, **fresh)
     batch = TransferBatch(
         company_id=company_id,
         kind=kind,
@@ -202,6 +201,66 @@ def start(
     return batch
 
 
+def _fresh_inputs(mode: str, month: date) -> dict:
+    """What the plan needs from Tripletex: the employees' own hourly rates (orders whose
+    hours no project or activity rate prices) or their wages (lønnsbilag). Commits first;
+    a failed read leaves the value out (the line is priced 0 and fails its pre-flight)."""
+    if mode == MODE_ORDERS:
+        needed = planning.employees_needing_rates(month)
+    elif mode == MODE_SALARY:
+        needed = planning.employees_in_salary(month)
+    else:
+        return {}
+    if not needed:
+        db.session.commit()
+        return {"employee_rates": {}} if mode == MODE_ORDERS else {"wages": {}}
+    from tipro.sync.connection import build_client
+    from tipro.sync.services import settings
+    from tipro.tripletex.errors import TripletexError
+
+    company = db.session.get(Company, current_company_id())
+    db.session.commit()
+    rates: dict = {}
+    try:
+        client = build_client(db.session, company, settings())
+    except TripletexError:
+        db.session.commit()
+        return {"employee_rates": rates} if mode == MODE_ORDERS else {"wages": rates}
+    db.session.commit()
+    try:
+        if mode == MODE_SALARY:
+            # One read per 100 employees: their employments with the wage details.
+            try:
+                for employee in client.list_employees(ids=needed, fields=WAGE_FIELDS):
+                    rates[employee["id"]] = [
+                        d
+                        for employment in employee.get("employments") or []
+                        for d in employment.get("employmentDetails") or []
+                    ]
+            except TripletexError:
+                pass
+        for emp in needed if mode == MODE_ORDERS else []:
+            try:
+                rates[emp] = [
+                    (
+                        date.fromisoformat(r["date"]) if r.get("date") else date.min,
+                        Decimal(str(r.get("rate") or 0)),
+                    )
+                    for r in client.list_hourly_cost_and_rates(emp)
+                ]
+            except TripletexError:
+                continue
+    finally:
+        client.close()
+    return {"employee_rates": rates} if mode == MODE_ORDERS else {"wages": rates}
+
+
+WAGE_FIELDS = (
+    "id,employments(id,startDate,endDate,"
+    "employmentDetails(date,remunerationType,hourlyWage,annualSalary))"
+)
+
+
 def _record_items(batch: TransferBatch, items: list[planning.PlannedItem]) -> None:
     rows = []
     for planned in items:
@@ -226,6 +285,7 @@ def _record_items(batch: TransferBatch, items: list[planning.PlannedItem]) -> No
             tripletex_employee_id=planned.employee_tx,
             date=planned.day,
             quantity=planned.quantity,
+            amount=planned.amount,
             state=state,
             tripletex_id=planned.tripletex_id,
             tripletex_version=planned.tripletex_version,
@@ -467,18 +527,21 @@ def export_rows(batch_id: int, *, sent_only: bool = True) -> list[dict]:
                 "error_message": item.error_message,
                 "hint": item.hint,
                 "request_id": item.error_request_id,
-                "payload": item.payload,
+                # What was sent: TiPro's own bookkeeping keys («_lines») stay out.
+                "payload": {k: v for k, v in item.payload.items() if not k.startswith("_")},
             }
         )
     return out
 
 
 def transferred_at(user_id: int, first: date, last: date):
-    """When the person's hours first..last were last confirmed in Tripletex (None: never)."""
+    """When the person's hours first..last were last confirmed in Tripletex's payroll basis
+    (None: never). Orders do not count: they are the customer's, not the employee's."""
     from tipro.models import TimeEntry
 
     return db.session.scalar(
         select(func.max(TransferItem.confirmed_at))
+        .join(TransferBatch, TransferBatch.id == TransferItem.batch_id)
         .join(TransferItemEntry, TransferItemEntry.item_id == TransferItem.id)
         .join(TimeEntry, TimeEntry.id == TransferItemEntry.entry_id)
         .where(
@@ -486,6 +549,7 @@ def transferred_at(user_id: int, first: date, last: date):
             TimeEntry.date >= first,
             TimeEntry.date <= last,
             TransferItem.state == ITEM_CONFIRMED,
+            TransferBatch.kind == KIND_PAYROLL,
         )
     )
 

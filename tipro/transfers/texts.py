@@ -12,6 +12,10 @@ REJECTED = "rejected"
 FORBIDDEN = "forbidden"
 PREFLIGHT = "preflight"
 RECONNECT = "reconnect"
+NO_VAT_TYPE = "no_vat_type"
+PERIOD_LOCKED = "period_locked"
+NO_PRICE = "price_missing"
+NO_WAGE = "wage_missing"
 
 
 def hint_for(code: str, field: str | None = None) -> str:
@@ -43,6 +47,30 @@ def hint_for(code: str, field: str | None = None) -> str:
             "Tripletex godtar ikke lenger API-nøkkelen. Lim inn en ny nøkkel i TiPro: Admin › "
             "Innstillinger, og velg «Prøv igjen»."
         )
+    if code == PERIOD_LOCKED:
+        return _(
+            "Lønnsperioden er låst i Tripletex, så lønnsbilag kan ikke føres eller slettes der. "
+            "Tripletex: Regnskap › Periodeavslutning — åpne perioden (eller avtal med "
+            "regnskapsfører hvilken periode korreksjonen skal føres i), og velg «Prøv igjen»."
+        )
+    if code == NO_PRICE:
+        # The plan priced the line; a retry would send the same price: a new transfer re-plans.
+        return _(
+            "Ingen timepris gjelder for linjen. Tripletex: Prosjekter › Timepriser (eller "
+            "Ansatte › Timekost og timepris) — legg inn en pris som gjelder datoen, og start en "
+            "ny overføring for måneden."
+        )
+    if code == NO_WAGE:
+        return _(
+            "Tripletex: Lønn › Ansatte › Arbeidsforhold — registrer timelønn eller årslønn i "
+            "arbeidsforholdet, og start en ny overføring for måneden."
+        )
+    if code == NO_VAT_TYPE:
+        return _(
+            "Ordrelinjer må ha mva-type. Synkroniser mva-typene fra Tripletex (Admin › "
+            "Synkronisering), eller gi produktet en mva-type i Tripletex, og start en ny "
+            "overføring for måneden."
+        )
     field = (field or "").split(".")[-1].lstrip("[0123456789]")
     if field == "employee":
         return _(
@@ -58,6 +86,11 @@ def hint_for(code: str, field: str | None = None) -> str:
         return _(
             "Aktiviteten kan ikke brukes på prosjektet i Tripletex. Tripletex: Prosjekter › "
             "Aktiviteter — legg den til, og velg «Prøv igjen»."
+        )
+    if field in ("employments", "division", "name") or "employments" in (field or ""):
+        return _(
+            "Lønnsbilaget krever et arbeidsforhold med virksomhet. Tripletex: Lønn › Ansatte › "
+            "Arbeidsforhold — knytt arbeidsforholdet til en virksomhet, og velg «Prøv igjen»."
         )
     if field in ("salaryType", "count"):
         return _(
