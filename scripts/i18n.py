@@ -22,13 +22,20 @@ ROOT = Path(__file__).resolve().parent.parent
 PO = ROOT / "tipro/translations/en/LC_MESSAGES/messages.po"
 MO = PO.with_suffix(".mo")
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None}
-METHODS = [("tipro/**.py", "python"), ("tipro/templates/**.html", "jinja2")]
+METHODS = [
+    ("tipro/**.py", "python"),
+    ("tipro/templates/**.html", "jinja2"),
+    ("tipro/templates/**.txt", "jinja2"),  # plain-text mail bodies
+]
 
 
 def extract() -> Catalog:
     catalog = Catalog(locale="en", project="TiPro")
     for filename, lineno, message, comments, context in extract_from_dir(
-        str(ROOT), METHODS, keywords=KEYWORDS, options_map={"tipro/templates/**.html": {}}
+        str(ROOT),
+        METHODS,
+        keywords=KEYWORDS,
+        options_map={"tipro/templates/**.html": {}, "tipro/templates/**.txt": {}},
     ):
         catalog.add(message, None, [(filename, lineno)], auto_comments=comments, context=context)
     return catalog

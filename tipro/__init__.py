@@ -82,6 +82,7 @@ def _register_blueprints(app: Flask) -> None:
     from tipro.main import bp as main_bp
     from tipro.sync import bp as sync_bp
     from tipro.sync import webhooks_bp
+    from tipro.transfers.routes import bp as transfers_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(main_bp)
@@ -89,4 +90,5 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(entries_bp)
     app.register_blueprint(approvals_bp)
     app.register_blueprint(sync_bp, url_prefix="/admin")
+    app.register_blueprint(transfers_bp, url_prefix="/admin")
     app.register_blueprint(webhooks_bp)

@@ -26,7 +26,7 @@ ADMIN_ITEMS: list[tuple[str, object, object]] = [
         _l("Synkronisering"),
         _l("Ansatte, kunder, prosjekter og aktiviteter fra Tripletex"),
     ),
-    ("admin.transfers", _l("Overføringer"), _l("Lønnsgrunnlag og ordre til Tripletex")),
+    ("transfers.index", _l("Overføringer"), _l("Lønnsgrunnlag og ordre til Tripletex")),
     ("admin.supplement_types", _l("Tillegg og felt"), _l("Tillegg, fravær og egne felt")),
     ("admin.users", _l("Brukere"), _l("Hvem som kan logge inn, og roller")),
     ("approvals.signoff_settings", _l("Kundegodkjenning"), _l("Kunden godkjenner timene")),

@@ -187,7 +187,47 @@ def _other_period_line(db, make_user, company):
     return line
 
 
+def _other_transfer_batch(db, company):
+    from datetime import date
+
+    from tipro.models import TransferBatch
+
+    row = TransferBatch(
+        company_id=company.id,
+        kind="payroll",
+        mode="timesheet",
+        month=date(2026, 11, 1),
+        state="partial",
+    )
+    db.session.add(row)
+    db.session.commit()
+    return row
+
+
+def _other_transfer_item(db, company):
+    from tipro.models import TransferItem
+
+    batch = _other_transfer_batch(db, company)
+    row = TransferItem(
+        company_id=company.id,
+        batch_id=batch.id,
+        item_kind="timesheet_entry",
+        key="ts:1:2026-11-02:0:1",
+        operation="create",
+        change="new",
+        payload={},
+        payload_hash="0" * 64,
+        state="failed",
+        error_code="foreign_entry",
+    )
+    db.session.add(row)
+    db.session.commit()
+    return row
+
+
 ID_ARGUMENT_OBJECTS = {
+    "batch_id": _other_transfer_batch,
+    "item_id": _other_transfer_item,
     "period_id": _other_period,
     "line_id": _other_period_line,
     "user_id": _other_user,

@@ -287,6 +287,19 @@ MIN_ROLE = {
     "admin.create_supplement_type": ADMIN,
     "admin.supplement_type_detail": ADMIN,
     "admin.create_default_types": ADMIN,
+    "sync.transfer_settings_save": ADMIN,
+    "transfers.index": ADMIN,
+    "transfers.preview": ADMIN,
+    "transfers.batch": ADMIN,
+    "transfers.status": ADMIN,
+    "transfers.items": ADMIN,
+    "transfers.confirm": ADMIN,
+    "transfers.retry": ADMIN,
+    "transfers.resume": ADMIN,
+    "transfers.take_over": ADMIN,
+    "transfers.leave": ADMIN,
+    "transfers.export_csv": ADMIN,
+    "transfers.export_json": ADMIN,
 }
 RANK = {PUBLIC: 0, EMPLOYEE: 1, APPROVER: 2, ADMIN: 3}
 # Routes that end the walker's own sessions (the admin one with its own user id).
@@ -314,6 +327,8 @@ def test_every_route_enforces_its_role(app, client, make_company, make_user, log
         "key": "ukjent",
         "period_id": 0,
         "line_id": 0,
+        "batch_id": 0,
+        "item_id": 0,
         "token": "ugyldig",
     }
     login(user)

@@ -9,7 +9,7 @@ from wtforms.fields.choices import SelectChoice
 
 from tipro.auth.forms import ConfirmForm
 
-__all__ = ["ApprovalSettingsForm", "ConfirmForm", "SyncForm", "TokenForm"]
+__all__ = ["ApprovalSettingsForm", "ConfirmForm", "SyncForm", "TokenForm", "TransferSettingsForm"]
 
 
 class TokenForm(FlaskForm):
@@ -61,4 +61,36 @@ class ApprovalSettingsForm(FlaskForm):
             approval_period=company.approval_period,
             reminder_weekday=str(company.reminder_weekday or ""),
             reminder_hour=str(company.reminder_hour),
+        )
+
+
+class TransferSettingsForm(FlaskForm):
+    """How approved hours go to Tripletex: payroll mode, month approval, order grouping."""
+
+    payroll_mode = RadioField(
+        _l("Lønnsgrunnlag sendes som"),
+        choices=[
+            SelectChoice("timesheet", _l("Timeliste (anbefalt)")),
+            SelectChoice("salary", _l("Lønnsbilag")),
+        ],
+        validate_choice=True,
+    )
+    transfer_approves_month = BooleanField(
+        _l("Godkjenn måneden i Tripletex for dem som er overført")
+    )
+    order_grouping = RadioField(
+        _l("Ordre lages per"),
+        choices=[
+            SelectChoice("project", _l("prosjekt")),
+            SelectChoice("project_employee", _l("prosjekt og ansatt")),
+        ],
+        validate_choice=True,
+    )
+
+    @classmethod
+    def for_company(cls, company) -> TransferSettingsForm:
+        return cls(
+            payroll_mode=company.payroll_mode,
+            transfer_approves_month=company.transfer_approves_month,
+            order_grouping=company.order_grouping,
         )

@@ -12,7 +12,13 @@ from tipro.extensions import db
 from tipro.security import parse_id, role_required
 from tipro.sync import bp, services
 from tipro.sync.connection import ConnectError, connect, connection_row, disconnect
-from tipro.sync.forms import ApprovalSettingsForm, ConfirmForm, SyncForm, TokenForm
+from tipro.sync.forms import (
+    ApprovalSettingsForm,
+    ConfirmForm,
+    SyncForm,
+    TokenForm,
+    TransferSettingsForm,
+)
 from tipro.sync.texts import (
     DATA_TYPE_LABELS,
     QUEUE_DOWN,
@@ -25,7 +31,11 @@ from tipro.sync.texts import (
 
 
 def _settings_page(
-    form: TokenForm, status: int = 200, result=None, approval_form: ApprovalSettingsForm = None
+    form: TokenForm,
+    status: int = 200,
+    result=None,
+    approval_form: ApprovalSettingsForm = None,
+    transfer_form: TransferSettingsForm = None,
 ):
     company = current_user.company
     row = connection_row(db.session, company.id)
@@ -36,6 +46,7 @@ def _settings_page(
             row=row,
             form=form,
             approval_form=approval_form or ApprovalSettingsForm.for_company(company),
+            transfer_form=transfer_form or TransferSettingsForm.for_company(company),
             submitted_periods=approval_settings.submitted_count(),
             mail_problem=mail.problem(),
             disconnect_form=ConfirmForm(),
@@ -73,6 +84,29 @@ def approval_settings_save():
         return _settings_page(TokenForm(), 422, approval_form=form)
     flash(_("Innstillingene er lagret.") if changed else _("Ingen endringer."))
     return redirect(url_for("sync.settings") + "#godkjenning")
+
+
+@bp.post("/innstillinger/overforing")
+@role_required("admin")
+def transfer_settings_save():
+    from tipro.transfers import settings as transfer_settings
+
+    form = TransferSettingsForm()
+    if not form.validate_on_submit():
+        return _settings_page(TokenForm(), 400, transfer_form=form)
+    try:
+        changed = transfer_settings.save(
+            current_user,
+            payroll_mode=form.payroll_mode.data,
+            approves_month=bool(form.transfer_approves_month.data),
+            order_grouping=form.order_grouping.data,
+        )
+    except UserError as error:
+        db.session.rollback()
+        getattr(form, error.field or "payroll_mode").errors = [error.message]
+        return _settings_page(TokenForm(), 422, transfer_form=form)
+    flash(_("Innstillingene er lagret.") if changed else _("Ingen endringer."))
+    return redirect(url_for("sync.settings") + "#overforing")
 
 
 @bp.post("/innstillinger/tripletex")
