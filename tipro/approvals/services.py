@@ -26,7 +26,17 @@ from tipro.approvals import periods
 from tipro.auth.services import record_audit
 from tipro.errors import UserError
 from tipro.extensions import db
-from tipro.models import Employee, Period, PeriodLine, Project, TimeEntry, Timer, User, utcnow
+from tipro.models import (
+    Department,
+    Employee,
+    Period,
+    PeriodLine,
+    Project,
+    TimeEntry,
+    Timer,
+    User,
+    utcnow,
+)
 from tipro.models.approval import (
     LINE_APPROVED,
     LINE_CUSTOMER,
@@ -99,15 +109,16 @@ def line_approvers(target: User, projects: list[Project | None]) -> dict[int | N
     approver set in TiPro for the person, else their department manager. Nobody approves their
     own hours: a line that would fall to its own person falls through to the next in the list.
     """
-    department_manager = None
-    if target.employee_id:
-        department_manager = db.session.scalar(
-            select(Employee).where(Employee.id == target.employee_id)
+    # The person's department manager (an employee id), in one statement.
+    department_manager = (
+        db.session.scalar(
+            select(Department.manager_id)
+            .join(Employee, Employee.department_id == Department.id)
+            .where(Employee.id == target.employee_id)
         )
-        if department_manager is not None and department_manager.department is not None:
-            department_manager = department_manager.department.manager_id
-        else:
-            department_manager = None
+        if target.employee_id
+        else None
+    )
     managers = {p.id: p.project_manager_id for p in projects if p is not None}
     by_employee = _users_by_employee([*managers.values(), department_manager])
     fallback = None
@@ -204,9 +215,8 @@ def _lock(actor: User, user_id: int) -> None:
     writes.serialise(User, user_id)
 
 
-def _entries(period_or_span, user_id: int) -> list[TimeEntry]:
-    first = getattr(period_or_span, "first_day", None) or period_or_span.first
-    last = getattr(period_or_span, "last_day", None) or period_or_span.last
+def _entries(user_id: int, first, last) -> list[TimeEntry]:
+    """The person's entries dated first..last, as the database has them now."""
     return list(
         db.session.scalars(
             select(TimeEntry)
@@ -302,7 +312,7 @@ def submit(actor: User, span: periods.Span, *, for_user: User | None = None) -> 
     period = periods.period_of(target.id, span.kind, span.first)
     if period is not None and period.is_locked:
         raise ApprovalRefused(_("Perioden er allerede sendt inn."))
-    entries = _entries(span, target.id)
+    entries = _entries(target.id, span.first, span.last)
     if not entries:
         raise ApprovalRefused(_("Perioden har ingen timer. En tom periode kan ikke sendes inn."))
     timer = db.session.scalar(select(Timer).where(Timer.user_id == target.id))
@@ -386,7 +396,7 @@ def take_back(actor: User, period_id: int) -> Period:
         raise ApprovalRefused(
             _("En godkjenner har allerede behandlet perioden, så den kan ikke tas tilbake.")
         )
-    entries = _entries(period, period.user_id)
+    entries = _entries(period.user_id, period.first_day, period.last_day)
     _set_entry_states(actor, entries, (ENTRY_SUBMITTED,), ENTRY_OPEN, "take_back")
     period.state = PERIOD_TAKEN_BACK
     period.lines.clear()
@@ -456,7 +466,7 @@ def approve(
                 "problems": [None, ",".join(p.code for p in blocking)],
             },
         )
-    entries = _entries(period, period.user_id)
+    entries = _entries(period.user_id, period.first_day, period.last_day)
     now = utcnow()
     for line in lines:
         needs_customer = (
@@ -514,7 +524,7 @@ def _return(actor: User | None, period: Period, lines, comment: str, action: str
         line.decided_by_id = actor.id if actor else None
         line.decided_at = now
         line.comment = comment
-    entries = _entries(period, period.user_id)
+    entries = _entries(period.user_id, period.first_day, period.last_day)
     _set_entry_states(actor, entries, (ENTRY_SUBMITTED,), ENTRY_OPEN, action)
     period.state = PERIOD_RETURNED
     period.decided_by_id = actor.id if actor else None
@@ -542,7 +552,7 @@ def reopen(actor: User, period_id: int, reason: str) -> Period:
     period = _reload(period_id)
     if period.state != PERIOD_APPROVED:
         raise ApprovalRefused(_("Bare en godkjent periode kan åpnes igjen."))
-    entries = _entries(period, period.user_id)
+    entries = _entries(period.user_id, period.first_day, period.last_day)
     # A transferred entry reopened is the start of a correction; the transfer ledger keeps
     # what was sent, so the next transfer sends the difference.
     _set_entry_states(
@@ -608,7 +618,9 @@ def customer_decided(line_id: int, *, approved: bool, comment: str, signer: str)
         raise ApprovalRefused(_("Timene venter ikke lenger på kundens godkjenning."))
     if approved:
         line.state = LINE_APPROVED
-        _approve_line_entries(None, line, _entries(period, period.user_id))
+        _approve_line_entries(
+            None, line, _entries(period.user_id, period.first_day, period.last_day)
+        )
         _audit(
             None,
             period,
