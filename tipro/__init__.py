@@ -80,6 +80,7 @@ def _register_blueprints(app: Flask) -> None:
     from tipro.auth import bp as auth_bp
     from tipro.entries import bp as entries_bp
     from tipro.main import bp as main_bp
+    from tipro.pwa import bp as pwa_bp
     from tipro.sync import bp as sync_bp
     from tipro.sync import webhooks_bp
     from tipro.transfers.routes import bp as transfers_bp
@@ -92,3 +93,4 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(sync_bp, url_prefix="/admin")
     app.register_blueprint(transfers_bp, url_prefix="/admin")
     app.register_blueprint(webhooks_bp)
+    app.register_blueprint(pwa_bp)

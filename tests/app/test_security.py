@@ -29,6 +29,11 @@ PUBLIC_ENDPOINTS = {
     "auth.login",
     "auth.set_language",
     "main.healthz",
+    # The offline app: what a browser fetches to install it, before and without a log-in. No
+    # personal data in any of them (the offline page is cached for every user of a device).
+    "pwa.manifest",
+    "pwa.offline_page",
+    "pwa.service_worker",
     "static",
     "webhooks.tripletex",
 }

@@ -1,4 +1,11 @@
-"""The installable offline app (reserved; built by the offline-app issue).
+"""The installable offline app: manifest, service worker (/sw.js), offline data and sync API.
 
-Manifest, service worker and the sync API; the per-item bulk save is tipro.entries.bulk.
+The per-item bulk save is tipro.entries.bulk; the browser side is static/js/offline.js and
+static/js/sw.js.
 """
+
+from flask import Blueprint
+
+bp = Blueprint("pwa", __name__)
+
+from tipro.pwa import routes  # noqa: E402,F401

@@ -1,0 +1,130 @@
+"""The offline app's URLs: manifest, service worker, offline page, offline data, sync.
+
+The JSON API answers every refusal as `{"error": message}` with a 4xx status; the batch is
+read and checked whole (tipro.pwa.services) before anything is stored.
+"""
+
+from __future__ import annotations
+
+import json
+
+from flask import current_app, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
+
+from tipro.errors import CSRF_TOKEN_HEADER
+from tipro.http import json_response
+from tipro.pwa import bp, services, shell
+from tipro.security import public, role_required
+
+USER_HEADER = "X-TiPro-User"  # which user a page belongs to (the service worker keeps it so)
+
+
+def _error(message: str, status: int = 400):
+    return json_response({"error": message}, status)
+
+
+def _revalidate(response):
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+@bp.get("/manifest.webmanifest")
+@public
+def manifest():
+    def icon(name: str, size: int, purpose: str = "any") -> dict:
+        return {
+            "src": url_for("static", filename=f"icons/{name}"),
+            "sizes": f"{size}x{size}",
+            "type": "image/png",
+            "purpose": purpose,
+        }
+
+    body = {
+        "id": "/",
+        "name": "TiPro – timeføring",
+        "short_name": "TiPro",
+        "description": "Før timer, også uten nett, og send dem til godkjenning og Tripletex.",
+        "lang": "nb",
+        "dir": "ltr",
+        "start_url": url_for("main.index"),
+        "scope": "/",
+        "display": "standalone",
+        "orientation": "any",
+        "theme_color": shell.THEME_COLOR,
+        "background_color": shell.BACKGROUND_COLOR,
+        "icons": [
+            icon("tipro-192.png", 192),
+            icon("tipro-512.png", 512),
+            icon("tipro-maskable-512.png", 512, "maskable"),
+        ],
+        "screenshots": [
+            {
+                "src": url_for("static", filename="icons/screenshot-narrow.png"),
+                "sizes": "360x740",
+                "type": "image/png",
+                "form_factor": "narrow",
+                "label": "Før timer på telefonen",
+            }
+        ],
+        "shortcuts": [
+            {"name": "Uke", "url": url_for("entries.week")},
+        ],
+    }
+    response = json_response(body)
+    response.mimetype = "application/manifest+json"
+    return _revalidate(response)
+
+
+@bp.get("/sw.js")
+@public
+def service_worker():
+    response = current_app.response_class(shell.worker_script(), mimetype="text/javascript")
+    response.headers["Service-Worker-Allowed"] = "/"
+    return _revalidate(response)
+
+
+@bp.get("/uten-nett")
+@public
+def offline_page():
+    """What the service worker shows for a page it may not keep (no personal data in it)."""
+    return _revalidate(current_app.make_response(render_template("pwa/offline.html")))
+
+
+@bp.get("/api/v1/offline")
+@role_required("employee")
+def offline_data():
+    """The user's data for working offline; the header carries a fresh CSRF token for sync."""
+    response = json_response(services.offline_data(current_user))
+    response.headers[CSRF_TOKEN_HEADER] = generate_csrf()
+    return response
+
+
+@bp.post("/api/v1/entries/sync")
+@role_required("employee")
+def sync():
+    if request.mimetype != "application/json":
+        return _error(_("Forventet JSON (Content-Type: application/json)."), 415)
+    try:
+        body = json.loads(request.get_data(), parse_constant=_no_constants)
+    except (ValueError, RecursionError):
+        return _error(_("Ugyldig JSON."))
+    try:
+        items = services.parse_batch(body)
+        results = services.sync(current_user, items)
+    except services.BadBatch as error:
+        return _error(error.message, error.status)
+    return json_response({"results": results})
+
+
+def _no_constants(name: str):
+    raise ValueError(f"{name} is not JSON")
+
+
+@bp.after_app_request
+def _name_the_user(response):
+    """Pages say whose they are, so the service worker never shows them to someone else."""
+    if response.mimetype == "text/html" and getattr(current_user, "is_authenticated", False):
+        response.headers[USER_HEADER] = str(current_user.id)
+    return response

@@ -1,0 +1,71 @@
+"""What the service worker is told: its cache name, the app shell and the pages it may keep.
+
+The cache name comes from the app version and one hash over every static file, so any change
+of code or style gives a new service worker (its bytes change), which installs beside the old
+one and deletes the old caches when it takes over.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+from flask import Flask, current_app, url_for
+
+from tipro import __version__
+from tipro.assets import file_version
+
+# The app shell: fetched once at install, at their hashed (immutable) URLs.
+SHELL_ASSETS = (
+    "css/tipro.css",
+    "css/pwa.css",
+    "js/htmx-2.0.11.min.js",
+    "js/tipro.js",
+    "js/offline.js",
+    "js/outbox.js",
+    "icons/tipro.svg",
+    "icons/tipro-192.png",
+)
+# Pages kept per user for opening without network (never admin pages: those must be fresh).
+OFFLINE_PAGES = ("main.index", "entries.week")
+THEME_COLOR = "#0b5cad"
+BACKGROUND_COLOR = "#f6f7f9"
+
+
+def static_hash(app: Flask | None = None) -> str:
+    """One hash over the names and contents of every static file (once per process)."""
+    app = app or current_app
+    cached = app.extensions.get("tipro_static_hash")
+    if cached is not None and not app.debug:
+        return cached
+    folder = Path(app.static_folder or "")
+    digest = hashlib.sha256()
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        name = path.relative_to(folder).as_posix()
+        digest.update(name.encode() + b"\0" + (file_version(name, app) or "").encode() + b"\0")
+    app.extensions["tipro_static_hash"] = digest.hexdigest()[:12]
+    return app.extensions["tipro_static_hash"]
+
+
+def cache_version() -> str:
+    return f"{__version__}-{static_hash()}"
+
+
+def worker_config() -> dict:
+    """The settings the service worker script starts with."""
+    return {
+        "version": cache_version(),
+        "shell": [url_for("static", filename=name) for name in SHELL_ASSETS]
+        + [url_for("pwa.offline_page")],
+        "offlinePage": url_for("pwa.offline_page"),
+        "pages": [url_for(endpoint) for endpoint in OFFLINE_PAGES],
+        "staticPrefix": url_for("static", filename="x")[:-1].split("?")[0],
+    }
+
+
+def worker_script() -> str:
+    """static/js/sw.js with its settings in front (the script's bytes change with them)."""
+    source = Path(current_app.static_folder or "", "js", "sw.js").read_text(encoding="utf-8")
+    config = json.dumps(worker_config(), ensure_ascii=False, sort_keys=True)
+    return f"self.TIPRO = {config};\n{source}"

@@ -1,0 +1,717 @@
+// The outbox (loaded by js/offline.js for a logged-in user): hours saved without network wait
+// in IndexedDB, per user, until POST /api/v1/entries/sync (tipro.pwa.routes) has taken them,
+// in the order they were made. The forms stay ordinary forms: this only steps in when the
+// network does not answer.
+(function () {
+  "use strict";
+
+  function meta(name) {
+    var tag = document.querySelector('meta[name="' + name + '"]');
+    return tag ? tag.getAttribute("content") : null;
+  }
+
+  function parsed(text) {
+    try { return JSON.parse(text || "{}"); } catch (e) { return {}; }
+  }
+
+  var TEXTS = parsed(meta("tipro-texts"));
+  var SYNC_URL = meta("tipro-sync");
+  var DATA_URL = meta("tipro-data");
+  var MAX_BATCH = 500;
+
+  function el(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) { node.className = className; }
+    if (text !== undefined && text !== null) { node.textContent = text; }
+    return node;
+  }
+
+  // ------------------------------------------------------------ whose page this is
+
+  // The log-out form names the user (a boosted page swaps <body>, not <head>).
+  function currentUser() {
+    var form = document.querySelector("form[data-tipro-user]");
+    return form ? form.getAttribute("data-tipro-user") : null;
+  }
+
+  function csrfToken() {
+    try {
+      return JSON.parse(document.body.getAttribute("hx-headers") || "{}")["X-CSRFToken"] || "";
+    } catch (e) { return ""; }
+  }
+
+  function renewCsrf(token) {
+    var headers = parsed(document.body.getAttribute("hx-headers"));
+    headers["X-CSRFToken"] = token;
+    document.body.setAttribute("hx-headers", JSON.stringify(headers));
+    var fields = document.querySelectorAll("input[name='csrf_token']");
+    for (var i = 0; i < fields.length; i++) { fields[i].value = token; }
+  }
+
+  function newUuid() {
+    if (window.crypto && crypto.randomUUID) { return crypto.randomUUID(); }
+    var b = crypto.getRandomValues(new Uint8Array(16));
+    b[6] = (b[6] & 15) | 64;
+    b[8] = (b[8] & 63) | 128;
+    var h = Array.prototype.map.call(b, function (x) { return (x + 256).toString(16).slice(1); }).join("");
+    return h.slice(0, 8) + "-" + h.slice(8, 12) + "-" + h.slice(12, 16) + "-" + h.slice(16, 20) + "-" + h.slice(20);
+  }
+
+  // ------------------------------------------------------------ IndexedDB
+
+  // outbox: one row per queued change, keyed by an increasing sequence (the order they were
+  // made; a UUID key would sort them by UUID); data: the user's offline data with its ETag.
+  var dbPromise = null;
+
+  function openDb() {
+    if (!dbPromise) {
+      dbPromise = new Promise(function (resolve, reject) {
+        var request = indexedDB.open("tipro", 1);
+        request.onupgradeneeded = function () {
+          var db = request.result;
+          var outbox = db.createObjectStore("outbox", { keyPath: "seq", autoIncrement: true });
+          outbox.createIndex("user", "user");
+          db.createObjectStore("data", { keyPath: "user" });
+        };
+        request.onsuccess = function () { resolve(request.result); };
+        request.onerror = function () { reject(request.error); };
+      });
+    }
+    return dbPromise;
+  }
+
+  function tx(storeName, mode, work) {
+    return openDb().then(function (db) {
+      return new Promise(function (resolve, reject) {
+        var t = db.transaction(storeName, mode);
+        var result;
+        t.oncomplete = function () { resolve(result); };
+        t.onerror = function () { reject(t.error); };
+        t.onabort = function () { reject(t.error); };
+        result = work(t.objectStore(storeName));
+        if (result && "onsuccess" in result) {
+          var req = result;
+          req.onsuccess = function () { result = req.result; };
+        }
+      });
+    });
+  }
+
+  function queued(user) {
+    return tx("outbox", "readonly", function (store) {
+      return store.index("user").getAll(user);
+    }).then(function (rows) {
+      return (rows || []).sort(function (a, b) { return a.seq - b.seq; });
+    });
+  }
+
+  // A change of an entry already waiting replaces it in its place (the newest content wins).
+  function enqueue(user, entry, label) {
+    return queued(user).then(function (rows) {
+      var same = rows.filter(function (r) { return r.entry.uuid === entry.uuid; })[0];
+      return tx("outbox", "readwrite", function (store) {
+        var row = same || { user: user };
+        row.entry = entry;
+        row.label = label;
+        row.status = "pending";
+        row.errors = {};
+        return store.put(row);
+      });
+    });
+  }
+
+  function removeRows(seqs) {
+    return tx("outbox", "readwrite", function (store) {
+      seqs.forEach(function (seq) { store.delete(seq); });
+    });
+  }
+
+  function updateRows(rows) {
+    return tx("outbox", "readwrite", function (store) {
+      rows.forEach(function (row) { store.put(row); });
+    });
+  }
+
+  function loadData(user) {
+    return tx("data", "readonly", function (store) { return store.get(user); });
+  }
+
+  function saveData(record) {
+    return tx("data", "readwrite", function (store) { return store.put(record); });
+  }
+
+  // ------------------------------------------------------------ offline data
+
+  function refreshData(user) {
+    if (!DATA_URL) { return Promise.resolve(null); }
+    return loadData(user).then(function (old) {
+      var headers = {};
+      if (old && old.etag) { headers["If-None-Match"] = old.etag; }
+      return fetch(DATA_URL, { credentials: "same-origin", headers: headers, redirect: "manual" })
+        .then(function (response) {
+          var token = response.headers.get("X-CSRF-Token");
+          if (token) { renewCsrf(token); }
+          if (response.status === 304 && old) { return old; }
+          if (!response.ok) { return old || null; }
+          return response.json().then(function (data) {
+            var record = { user: user, etag: response.headers.get("ETag"), data: data };
+            return saveData(record).then(function () { return record; });
+          });
+        }, function () { return old || null; });
+    });
+  }
+
+  // ------------------------------------------------------------ what the user sees
+
+  function fmtHours(text) { return String(text || "").replace(".", ","); }
+
+  function rowLine(row) {
+    var e = row.entry;
+    var parts = [e.date];
+    if (e.deleted) {
+      parts.push("–");
+    } else {
+      parts.push(fmtHours(e.hours) + " t");
+    }
+    parts.push(row.label && row.label.project ? row.label.project : TEXTS.no_project);
+    if (row.label && row.label.activity) { parts.push(row.label.activity); }
+    return parts.join(" · ");
+  }
+
+  function renderCounter(rows) {
+    var bar = document.querySelector(".topbar");
+    if (!bar) { return; }
+    var counter = document.getElementById("pwa-pending");
+    if (!rows.length) {
+      if (counter) { counter.remove(); }
+      return;
+    }
+    if (!counter) {
+      counter = el("a", "pwa-pending");
+      counter.id = "pwa-pending";
+      counter.href = "/#pwa-outbox";
+      counter.setAttribute("role", "status");
+      bar.appendChild(counter);
+    }
+    counter.textContent = (TEXTS.counter || "{n}").replace("{n}", rows.length);
+    counter.classList.toggle("has-rejected", rows.some(function (r) { return r.status === "rejected"; }));
+  }
+
+  function outboxPlace() {
+    var list = document.getElementById("list-heading");
+    if (list && list.closest("section")) { return { before: list.closest("section") }; }
+    var grid = document.getElementById("week-grid");
+    if (grid) { return { after: grid }; }
+    return null;
+  }
+
+  function renderOutbox(rows) {
+    var old = document.getElementById("pwa-outbox");
+    if (old) { old.remove(); }
+    var place = outboxPlace();
+    if (!rows.length || !place) { return; }
+    var section = el("section", "pwa-outbox card");
+    section.id = "pwa-outbox";
+    section.setAttribute("aria-labelledby", "pwa-outbox-heading");
+    var heading = el("h2", null, TEXTS.pending);
+    heading.id = "pwa-outbox-heading";
+    section.appendChild(heading);
+    var list = el("ul", "pwa-outbox-list");
+    rows.forEach(function (row) {
+      var item = el("li", "pwa-item is-" + row.status);
+      item.setAttribute("data-uuid", row.entry.uuid);
+      item.appendChild(el("span", "pwa-what", rowLine(row)));
+      var state = el("span", "pwa-state", row.status === "rejected" ? TEXTS.rejected : TEXTS.pending);
+      item.appendChild(state);
+      if (row.status === "rejected") {
+        var reasons = Object.keys(row.errors || {}).map(function (k) { return row.errors[k]; });
+        item.appendChild(el("span", "pwa-reason error", reasons.join(" ")));
+        var retry = el("button", "small", TEXTS.retry);
+        retry.type = "button";
+        retry.addEventListener("click", function () {
+          row.status = "pending";
+          row.errors = {};
+          updateRows([row]).then(refresh).then(function () { syncSoon(0); });
+        });
+        var drop = el("button", "small danger", TEXTS.delete);
+        drop.type = "button";
+        drop.addEventListener("click", function () { removeRows([row.seq]).then(refresh); });
+        item.appendChild(retry);
+        item.appendChild(drop);
+      }
+      list.appendChild(item);
+    });
+    section.appendChild(list);
+    if (place.before) {
+      place.before.parentNode.insertBefore(section, place.before);
+    } else {
+      place.after.insertAdjacentElement("afterend", section);
+    }
+  }
+
+  function refresh() {
+    var user = currentUser();
+    if (!user) { return Promise.resolve([]); }
+    return queued(user).then(function (rows) {
+      renderCounter(rows);
+      renderOutbox(rows);
+      return rows;
+    });
+  }
+
+  function say(text) {
+    var box = document.getElementById("page-message");
+    if (!box) { return; }
+    box.replaceChildren(el("p", "flash", text));
+  }
+
+  // ------------------------------------------------------------ sync
+
+  var syncing = false;
+  var delay = 0;
+  var timer = null;
+
+  function syncSoon(ms) {
+    if (timer) { clearTimeout(timer); }
+    timer = setTimeout(function () { timer = null; syncNow(); }, ms);
+  }
+
+  function retryLater() {
+    delay = Math.min(delay ? delay * 2 : 1000, 60000);
+    syncSoon(delay);
+  }
+
+  function reloadParts() {
+    if (!window.htmx) { return; }
+    if (document.getElementById("today") && window.location.pathname === "/") {
+      window.htmx.ajax("GET", "/", { target: "#today", swap: "outerHTML" });
+    } else if (document.getElementById("week-grid")) {
+      window.htmx.ajax("GET", window.location.pathname + window.location.search,
+        { target: "#week-grid", swap: "outerHTML" });
+      document.body.dispatchEvent(new CustomEvent("entries-changed", { bubbles: true }));
+    }
+  }
+
+  // A request caught in a network switch can hang without an answer: give up after a while
+  // (the queue stays; the server upserts by UUID, so sending again is safe).
+  var SEND_TIMEOUT = 20000;
+
+  function post(batch, retried) {
+    var abort = window.AbortController ? new AbortController() : null;
+    var timeout = abort ? setTimeout(function () { abort.abort(); }, SEND_TIMEOUT) : null;
+    return fetch(SYNC_URL, {
+      method: "POST",
+      credentials: "same-origin",
+      redirect: "manual",
+      signal: abort ? abort.signal : undefined,
+      headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken() },
+      body: JSON.stringify({ entries: batch.map(function (row) { return row.entry; }) })
+    }).then(function (response) {
+      clearTimeout(timeout);
+      var token = response.headers.get("X-CSRF-Token");
+      if (response.status === 400 && token && !retried) {
+        renewCsrf(token);  // an expired form token: once more with the fresh one
+        return post(batch, true);
+      }
+      return response;
+    });
+  }
+
+  function syncNow() {
+    var user = currentUser();
+    if (!user || !SYNC_URL || syncing) { return Promise.resolve(); }
+    syncing = true;
+    var accepted = 0;
+    var stop = function () { syncing = false; };
+    return queued(user).then(function (rows) {
+      var batch = rows.filter(function (r) { return r.status === "pending"; }).slice(0, MAX_BATCH);
+      if (!batch.length) { return null; }
+      return post(batch).then(function (response) {
+        if (response.type === "opaqueredirect" || response.status === 401) {
+          say(TEXTS.login);  // the session ended: the queue waits for the next log-in
+          return null;
+        }
+        if (response.status >= 500) { retryLater(); return null; }
+        return response.json().then(function (body) {
+          if (!response.ok) {
+            // The server refused the batch as a whole: keep every item, with the reason.
+            batch.forEach(function (row) {
+              row.status = "rejected";
+              row.errors = { form: body.error || String(response.status) };
+            });
+            return updateRows(batch);
+          }
+          var done = [];
+          var rejected = [];
+          (body.results || []).forEach(function (result, i) {
+            var row = batch[i];
+            if (!row || row.entry.uuid.toLowerCase() !== String(result.uuid).toLowerCase()) { return; }
+            if (result.status === "accepted") {
+              done.push(row.seq);
+            } else {
+              row.status = "rejected";
+              row.errors = result.errors || {};
+              rejected.push(row);
+            }
+          });
+          accepted = done.length;
+          delay = 0;
+          return removeRows(done).then(function () { return updateRows(rejected); }).then(function () {
+            if (batch.length === MAX_BATCH) { syncSoon(0); }
+          });
+        });
+      }, function () { retryLater(); });  // no answer: try again, waiting longer each time
+    }).then(function () {
+      stop();
+      return refresh();
+    }, function () { stop(); retryLater(); }).then(function () {
+      if (accepted) {
+        say(TEXTS.sent);
+        reloadParts();
+        refreshData(user);
+      }
+    });
+  }
+
+  // ------------------------------------------------------------ queueing from the forms
+
+  function optionText(select) {
+    if (!select || select.selectedIndex < 0 || !select.value) { return ""; }
+    return select.options[select.selectedIndex].textContent.trim();
+  }
+
+  function entryFromForm(form) {
+    var data = new FormData(form);
+    var entry = { uuid: String(data.get("uuid") || "") || newUuid(), deleted: false };
+    ["date", "project_id", "activity_id", "hours", "start_time", "end_time", "break_minutes",
+      "comment", "kind"].forEach(function (name) {
+      if (data.has(name)) { entry[name] = String(data.get(name)); }
+    });
+    data.forEach(function (value, name) {
+      if (name.indexOf("x_") === 0 && typeof value === "string") { entry[name] = value; }
+    });
+    ["project_id", "activity_id", "break_minutes"].forEach(function (name) {
+      if (entry[name] === "") { entry[name] = null; }
+    });
+    entry.client_modified_at = new Date().toISOString();
+    return entry;
+  }
+
+  function isEntryForm(form) {
+    return form.classList && form.classList.contains("entry-form") && form.querySelector("input[name='uuid']");
+  }
+
+  function isCellForm(form) {
+    return form.classList && form.classList.contains("cell-form");
+  }
+
+  // Only what the sync API takes: the user's own entries (not «Registrer for», not the clock).
+  function queueable(form, submitter) {
+    if (!currentUser()) { return false; }
+    if (submitter && submitter.hasAttribute("formaction")) { return false; }
+    if (isEntryForm(form)) {
+      var forWhom = form.querySelector("select[name='user_id']");
+      return !(forWhom && forWhom.value);
+    }
+    return isCellForm(form);
+  }
+
+  function mondayOf(isoWeek) {
+    var m = /^(\d{4})-W(\d{2})$/.exec(isoWeek || "");
+    if (!m) { return null; }
+    var jan4 = new Date(Date.UTC(+m[1], 0, 4));
+    var day = jan4.getUTCDay() || 7;
+    return new Date(jan4.getTime() + ((+m[2] - 1) * 7 - (day - 1)) * 86400000);
+  }
+
+  function cellTarget(form) {
+    var get = function (name) {
+      var field = form.querySelector("[name='" + name + "']");
+      return field ? field.value : "";
+    };
+    var line = /^work-(\d+)-(\d+)$/.exec(get("linje"));
+    var monday = mondayOf(get("uke"));
+    var dayIndex = parseInt(get("dag"), 10);
+    if (!line || !monday || isNaN(dayIndex)) { return null; }
+    var day = new Date(monday.getTime() + dayIndex * 86400000).toISOString().slice(0, 10);
+    return {
+      date: day,
+      project_id: line[1] === "0" ? null : parseInt(line[1], 10),
+      activity_id: line[2] === "0" ? null : parseInt(line[2], 10),
+      key: get("linje"), dayIndex: dayIndex, hours: get("hours").trim()
+    };
+  }
+
+  function lineLabel(target) {
+    var row = document.getElementById("line-" + target.key);
+    var head = row && row.querySelector(".line-name");
+    if (!head) { return {}; }
+    var activity = head.querySelector(".muted");
+    var activityText = activity ? activity.textContent.trim() : "";
+    var projectText = head.textContent.trim();
+    if (activityText) { projectText = projectText.slice(0, projectText.length - activityText.length).trim(); }
+    return { project: target.project_id ? projectText : "", activity: activityText };
+  }
+
+  // The entry a cell stands for: one waiting in the queue, else the one in the offline data.
+  function cellEntries(user, target) {
+    var same = function (e) {
+      return e.date === target.date && (e.kind || "work") === "work" &&
+        String(e.project_id || "") === String(target.project_id || "") &&
+        String(e.activity_id || "") === String(target.activity_id || "");
+    };
+    return Promise.all([queued(user), loadData(user)]).then(function (found) {
+      var waiting = found[0].map(function (r) { return r.entry; }).filter(same);
+      var known = ((found[1] && found[1].data && found[1].data.entries) || []).filter(same);
+      var byUuid = {};
+      known.concat(waiting).forEach(function (e) { byUuid[e.uuid] = e; });
+      return Object.keys(byUuid).map(function (k) { return byUuid[k]; });
+    });
+  }
+
+  function showCellQueued(form, target) {
+    var cell = document.getElementById("cell-" + target.key + "-" + target.dayIndex);
+    if (!cell) { return; }
+    var mark = el("span", "pwa-cell-pending", (target.hours ? fmtHours(target.hours) : "–"));
+    mark.title = TEXTS.pending;
+    mark.setAttribute("aria-label", (target.hours || "0") + " · " + TEXTS.pending);
+    cell.replaceChildren(mark);
+  }
+
+  function queueCell(form, user) {
+    var target = cellTarget(form);
+    if (!target) { return Promise.resolve(false); }
+    return cellEntries(user, target).then(function (entries) {
+      if (entries.length > 1) { say(TEXTS.several); return false; }
+      var existing = entries[0];
+      var empty = /^(0+([.,]0*)?)?$/.test(target.hours);
+      if (empty && !existing) { showCellQueued(form, target); return true; }
+      var entry = {
+        uuid: existing ? existing.uuid : newUuid(),
+        deleted: empty,
+        date: target.date,
+        project_id: target.project_id,
+        activity_id: target.activity_id,
+        hours: target.hours,
+        comment: existing && existing.comment ? existing.comment : "",
+        client_modified_at: new Date().toISOString()
+      };
+      return enqueue(user, entry, lineLabel(target)).then(function () {
+        showCellQueued(form, target);
+        return true;
+      });
+    });
+  }
+
+  function queueEntryForm(form, user) {
+    var entry = entryFromForm(form);
+    var label = {
+      project: optionText(form.querySelector("select[name='project_id']")),
+      activity: optionText(form.querySelector("select[name='activity_id']"))
+    };
+    return enqueue(user, entry, label).then(function () {
+      // The form stays for the next entry, under a new id (else it would overwrite this one).
+      var uuidField = form.querySelector("input[name='uuid']");
+      if (uuidField && form.getAttribute("action") === "/registreringer") {
+        uuidField.value = newUuid();
+        ["hours", "comment", "start_time", "end_time", "break_minutes"].forEach(function (name) {
+          var field = form.querySelector("[name='" + name + "']");
+          if (field) { field.value = ""; }
+        });
+      }
+      return true;
+    });
+  }
+
+  function queueForm(form) {
+    var user = currentUser();
+    var work = isCellForm(form) ? queueCell(form, user) : queueEntryForm(form, user);
+    return work.then(function (ok) {
+      if (!ok) { return; }
+      var offline = document.getElementById("network-status");
+      if (offline) { offline.hidden = true; }
+      say(TEXTS.queued);
+      refresh();
+      if (navigator.onLine) { syncSoon(delay || 1000); }
+    });
+  }
+
+  // Without network the form goes to the queue at once; with network it is sent as always,
+  // and only when no answer comes (htmx:sendError below) is it queued.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (form.hasAttribute && form.hasAttribute("data-tipro-user")) { return onLogout(event); }
+    if (!queueable(form, event.submitter)) { return; }
+    if (navigator.onLine && !form.hasAttribute("data-pwa-offline")) { return; }
+    event.preventDefault();
+    event.stopImmediatePropagation();
+    queueForm(form);
+  }, true);
+
+  document.addEventListener("htmx:sendError", function (event) {
+    var elt = event.detail && event.detail.elt;
+    var form = elt && (elt.tagName === "FORM" ? elt : elt.form);
+    var verb = event.detail.requestConfig && event.detail.requestConfig.verb;
+    if (form && verb === "post" && queueable(form, event.detail.requestConfig.triggeringEvent &&
+        event.detail.requestConfig.triggeringEvent.submitter)) {
+      queueForm(form);
+    } else if (elt && elt.id === "project_id") {
+      var offline = document.getElementById("network-status");
+      if (offline) { offline.hidden = true; }  // nothing was sent: the list is filled here
+      fillActivities(elt);
+    }
+  });
+
+  // Offline, the activity list follows the project from the offline data.
+  function fillActivities(projectSelect) {
+    var user = currentUser();
+    var select = document.getElementById("activity_id");
+    if (!user || !select) { return Promise.resolve(); }
+    return loadData(user).then(function (record) {
+      if (!record || !record.data) { return; }
+      var data = record.data;
+      var projectId = parseInt(projectSelect.value, 10);
+      var project = data.projects.filter(function (p) { return p.id === projectId; })[0];
+      var linked = project ? project.activity_ids : [];
+      var choices = data.activities.filter(function (a) {
+        return !a.absence && (a.general || linked.indexOf(a.id) !== -1);
+      });
+      var options = [];
+      if (choices.length !== 1) { options.push(new Option(TEXTS.choose_activity, "")); }
+      choices.forEach(function (a) { options.push(new Option(a.name, String(a.id))); });
+      select.replaceChildren.apply(select, options);
+    });
+  }
+
+  // Offline, the project's activities are filled at once (htmx's request would only fail).
+  document.addEventListener("change", function (event) {
+    if (event.target.id === "project_id" && !navigator.onLine) { fillActivities(event.target); }
+  });
+
+  // Offline, «Gjenta» fills the quick entry from the offline data (the page cannot be fetched).
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest && event.target.closest("a.repeat-button");
+    var form = document.getElementById("entry-form");
+    var user = currentUser();
+    if (!link || !form || navigator.onLine || !user) { return; }
+    var id = parseInt(new URL(link.href, window.location.href).searchParams.get("gjenta"), 10);
+    event.preventDefault();
+    event.stopImmediatePropagation();
+    loadData(user).then(function (record) {
+      var entries = (record && record.data && record.data.entries) || [];
+      var source = entries.filter(function (e) { return e.id === id; })[0];
+      if (!source) { return; }
+      var project = document.getElementById("project_id");
+      if (project) { project.value = source.project_id ? String(source.project_id) : ""; }
+      return fillActivities(project || form).then(function () {
+        var activity = document.getElementById("activity_id");
+        if (activity) { activity.value = source.activity_id ? String(source.activity_id) : ""; }
+        var hours = form.querySelector("[name='hours']");
+        if (hours) { hours.value = fmtHours(String(parseFloat(source.hours))); }
+        var comment = form.querySelector("[name='comment']");
+        if (comment) { comment.value = source.comment || ""; }
+        form.scrollIntoView({ block: "start" });
+      });
+    });
+  }, true);
+
+  // Offline, a week cell opens a small form here (the server's form cannot be fetched).
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest && event.target.closest("a.cell-link");
+    if (!link || navigator.onLine || !currentUser()) { return; }
+    event.preventDefault();
+    event.stopImmediatePropagation();
+    var url = new URL(link.href, window.location.href);
+    var cell = link.closest("td");
+    var form = el("form", "cell-form");
+    form.setAttribute("data-pwa-offline", "");
+    form.method = "post";
+    form.action = "/uke/celle";
+    [["uke", url.searchParams.get("uke")], ["linje", url.searchParams.get("linje")],
+      ["dag", url.searchParams.get("dag")]].forEach(function (pair) {
+      var hidden = el("input");
+      hidden.type = "hidden";
+      hidden.name = pair[0];
+      hidden.value = pair[1] || "";
+      form.appendChild(hidden);
+    });
+    var input = el("input");
+    input.type = "text";
+    input.name = "hours";
+    input.inputMode = "decimal";
+    input.autocomplete = "off";
+    input.id = "cell-hours";
+    input.value = link.textContent.trim() === "–" ? "" : link.textContent.trim();
+    input.setAttribute("aria-label", TEXTS.hours_label + " " + (link.getAttribute("aria-label") || ""));
+    var button = el("button", "small", TEXTS.save);
+    button.type = "submit";
+    form.appendChild(input);
+    form.appendChild(button);
+    cell.replaceChildren(form);
+    input.focus();
+  }, true);
+
+  // ------------------------------------------------------------ log-out
+
+  function forgetUser(user) {
+    var clearQueue = queued(user).then(function (rows) {
+      return removeRows(rows.map(function (r) { return r.seq; }));
+    });
+    var clearData = tx("data", "readwrite", function (store) { return store.delete(user); });
+    var clearPages = !window.caches ? Promise.resolve() : caches.keys().then(function (names) {
+      return Promise.all(names.filter(function (name) {
+        return name.indexOf("tipro-pages-") === 0 && name.slice(-("-u" + user).length) === "-u" + user;
+      }).map(function (name) { return caches.delete(name); }));
+    });
+    var tellWorker = new Promise(function (resolve) {
+      var worker = navigator.serviceWorker && navigator.serviceWorker.controller;
+      if (!worker || !window.MessageChannel) { return resolve(); }
+      var channel = new MessageChannel();
+      channel.port1.onmessage = function () { resolve(); };
+      worker.postMessage({ type: "forget-user", user: user }, [channel.port2]);
+      setTimeout(resolve, 1500);
+    });
+    return Promise.all([clearQueue, clearData, clearPages, tellWorker]);
+  }
+
+  function onLogout(event) {
+    var form = event.target;
+    var user = form.getAttribute("data-tipro-user");
+    if (form.hasAttribute("data-pwa-cleared")) { return; }
+    event.preventDefault();
+    event.stopImmediatePropagation();
+    queued(user).then(function (rows) {
+      if (rows.length && !window.confirm((TEXTS.logout || "{n}").replace("{n}", rows.length))) {
+        return;
+      }
+      var send = function () {
+        form.setAttribute("data-pwa-cleared", "");
+        form.submit();
+      };
+      forgetUser(user).then(send, send);
+    }, function () { form.submit(); });
+  }
+
+  // ------------------------------------------------------------ when to sync
+
+  function start() {
+    var user = currentUser();
+    if (!user || !window.indexedDB) { return; }
+    refresh().then(function () { return syncNow(); }).then(function () { return refreshData(user); });
+  }
+
+  window.addEventListener("online", function () { delay = 0; syncSoon(0); });
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "visible" && navigator.onLine) { syncSoon(0); }
+  });
+  // A boosted page or a swapped part replaced what was drawn: draw the queue again.
+  document.addEventListener("htmx:afterSettle", function () {
+    if (currentUser()) { refresh(); }
+  });
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", start);
+  } else {
+    start();
+  }
+})();
