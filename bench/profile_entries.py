@@ -17,6 +17,7 @@ import io
 import pstats
 import re
 import secrets
+import statistics
 import sys
 import tempfile
 import time
@@ -24,7 +25,8 @@ import uuid
 from datetime import timedelta
 from pathlib import Path
 
-from sqlalchemy import text
+from sqlalchemy import event, text
+from sqlalchemy.engine import Engine
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from entries_load import PASSWORD, REDIS_URL, new_schema, seed  # noqa: E402
@@ -119,11 +121,29 @@ def main() -> int:
                 continue
             for n in range(10):
                 call(n)
-            began = time.perf_counter()
-            for n in range(args.repeat):
-                call(n)
-            plain = (time.perf_counter() - began) / args.repeat * 1000
-            print(f"== {label}: {plain:.2f} ms each without the profiler")
+            walls, cpus = [], []
+            statements = [0]
+
+            def count(*_args, statements=statements) -> None:
+                statements[0] += 1
+
+            event.listen(Engine, "before_cursor_execute", count)
+            try:
+                for batch in range(0, args.repeat, 10):
+                    began, cpu = time.perf_counter(), time.process_time()
+                    for n in range(batch, min(batch + 10, args.repeat)):
+                        call(n)
+                    done = min(10, args.repeat - batch)
+                    walls.append((time.perf_counter() - began) / done * 1000)
+                    cpus.append((time.process_time() - cpu) / done * 1000)
+            finally:
+                event.remove(Engine, "before_cursor_execute", count)
+            print(
+                f"== {label}: without the profiler {statistics.median(walls):.2f} ms wall "
+                f"(median of batches of 10; min {min(walls):.2f}), "
+                f"{statistics.median(cpus):.2f} ms CPU of this process (min {min(cpus):.2f}), "
+                f"{statements[0] / args.repeat:.1f} SQL statements (pool ping included)"
+            )
             profile = cProfile.Profile()
             profile.enable()
             for n in range(args.repeat):
@@ -131,8 +151,12 @@ def main() -> int:
             profile.disable()
             if args.save:
                 profile.dump_stats(f"{args.save}-{key}.prof")
-            total = pstats.Stats(profile).total_tt
-            print(f"== {label}: {args.repeat} requests, {total / args.repeat * 1000:.2f} ms each")
+            stats = pstats.Stats(profile)
+            total = stats.total_tt
+            print(
+                f"== {label}: {args.repeat} requests, {total / args.repeat * 1000:.2f} ms each "
+                f"profiled, {stats.total_calls / args.repeat:.0f} function calls each"
+            )
             print(top(profile, "cumulative", args.limit))
             print(top(profile, "tottime", args.limit))
     finally:

@@ -275,9 +275,10 @@ class HoursWorld:
     closed_project: Project
     ended_project: Project
     members_project: Project
-    general: Activity
-    project_activity: Activity
-    other_activity: Activity
+    general: Activity  # GENERAL_ACTIVITY «Intern tid»: hours without a project only
+    project_activity: Activity  # linked to the company's projects
+    other_activity: Activity  # a project activity linked to none
+    project_general: Activity  # PROJECT_GENERAL_ACTIVITY «Reisetid»: any project, no link
     other_company_project: Project
     other_company_activity: Activity
     day: date
@@ -294,6 +295,7 @@ def hours_world(day: date = DAY) -> HoursWorld:
     general = new_activity(company, "Intern tid")
     proj_act = new_activity(company, "Montering", general=False)
     other_act = new_activity(company, "Prosjektering", general=False)
+    travel = new_activity(company, "Reisetid", is_project_activity=True)
     foreign_act = new_activity(other, "Fremmed")
     open_p = new_project(company, "101", "Nybygg Lia", project_manager_id=boss.id)
     closed_p = new_project(company, "102", "Gammel jobb", is_closed=True)
@@ -319,6 +321,7 @@ def hours_world(day: date = DAY) -> HoursWorld:
         general=general,
         project_activity=proj_act,
         other_activity=other_act,
+        project_general=travel,
         other_company_project=foreign_p,
         other_company_activity=foreign_act,
         day=day,

@@ -5,8 +5,14 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from flask import Flask, has_request_context, session
-from flask_babel import format_currency, format_date, format_decimal, get_locale
+from flask import Flask, g, has_request_context, session
+from flask_babel import (
+    format_currency,
+    format_date,
+    format_decimal,
+    get_locale,
+    get_translations,
+)
 from flask_login import current_user
 
 from tipro.extensions import babel
@@ -46,9 +52,36 @@ def day(value: date | datetime | None, fmt: str = "medium") -> str:
     return format_date(value, fmt)
 
 
+def _translations():
+    """Flask-Babel's translations for this request, looked up once per request and locale.
+
+    A page has dozens of `_()`; Flask-Babel resolves context, domain and locale on every one.
+    The hit is kept beside Flask-Babel's own per-request state and used only while that
+    state's locale is the same object (`refresh()` and `force_locale` replace it).
+    """
+    state = g.get("_flask_babel")  # templates render within an app context
+    if state is not None:
+        hit = getattr(state, "tipro_translations", None)
+        if hit is not None and hit[0] is getattr(state, "babel_locale", None):
+            return hit[1]
+    translations = get_translations()
+    state = g.get("_flask_babel")
+    if state is not None:
+        state.tipro_translations = (getattr(state, "babel_locale", None), translations)
+    return translations
+
+
 def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
     app.jinja_env.filters.update(hours=hours, money=money, day=day)
+    # Templates' gettext through the per-request lookup above (same strings, same plurals).
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: _translations().ugettext(s),
+        ngettext=lambda s, p, n: _translations().ungettext(s, p, n),
+        newstyle=True,
+        pgettext=lambda c, s: _translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: _translations().unpgettext(c, s, p, n),
+    )
 
     @app.context_processor
     def language_context():

@@ -288,3 +288,35 @@ def test_without_js_a_chosen_project_gets_its_activities_on_the_next_answer(
     activities = _select_html(body, "activity_id")
     assert "Montering" in activities and "Prosjektering" not in activities
     assert db.session.scalar(select(TimeEntry)) is None
+
+
+def test_the_start_page_reads_recent_projects_with_its_entries(world, make_project, make_entry):
+    """The start page's one statement answers «Sist brukt» as the look-up of its own does:
+    the 8 projects used last within 60 days, newest first (ties by id), on every database."""
+    from datetime import UTC, datetime
+
+    from tipro.entries import queries
+
+    base = datetime(2026, 1, 1, tzinfo=UTC)
+    projects = [make_project(world.company, f"{300 + n}", f"Brukt {n}") for n in range(10)]
+    used = [*projects[:9], projects[2]]  # the third used twice, last of all
+    for n, project in enumerate(used):
+        make_entry(
+            world.user,
+            world.day - timedelta(days=1 + n % 3),
+            "1",
+            project_id=project.id,
+            created_at=base + timedelta(minutes=n),
+        )
+    make_entry(  # too old to count
+        world.user,
+        world.day - timedelta(days=61),
+        "1",
+        project_id=world.project.id,
+        created_at=base + timedelta(hours=1),
+    )
+    make_entry(world.user, world.day, "1", created_at=base)  # no project
+    start = queries.start_page_entries(world.user.id, world.day)
+    expected = [projects[i].id for i in (2, 8, 7, 6, 5, 4, 3, 1)]
+    assert start.recent_project_ids == expected
+    assert queries.recently_used(world.user.id, world.day) == expected

@@ -34,7 +34,7 @@ def test_starting_the_running_clock_again_answers_with_it(db, world):
 )
 def test_starting_another_clock_while_one_runs_is_refused(db, world, change):
     timers.start_timer(world.user, world.project.id, world.project_activity.id, "Tak")
-    activity = world.general if "activity" in change else world.project_activity
+    activity = world.project_general if "activity" in change else world.project_activity
     with pytest.raises(EntryValidationError) as info:
         timers.start_timer(world.user, world.project.id, activity.id, change.get("comment", "Tak"))
     assert info.value.status == 409 and "allerede" in info.value.errors["form"]

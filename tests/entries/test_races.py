@@ -38,7 +38,13 @@ def scene(race_server):
             Employee(company_id=company.id, tripletex_id=900 + i, first_name=n, last_name="Løp")
             for i, n in enumerate(("Kari", "Ola"))
         ]
-        activity = Activity(company_id=company.id, tripletex_id=1, name="Arbeid", is_general=True)
+        activity = Activity(  # PROJECT_GENERAL_ACTIVITY: allowed on any project
+            company_id=company.id,
+            tripletex_id=1,
+            name="Arbeid",
+            is_general=True,
+            is_project_activity=True,
+        )
         project = Project(company_id=company.id, tripletex_id=2, number="1", name="Bygg")
         db.session.add_all([*employees, activity, project])
         db.session.flush()

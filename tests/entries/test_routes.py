@@ -269,12 +269,15 @@ def test_activity_fragment_lists_only_allowed(client, login, world):
         f"/registreringer/aktiviteter?project_id={world.project.id}&date={world.day}",
         headers=HTMX,
     ).get_data(as_text=True)
-    assert "Montering" in body and "Intern tid" in body and "Prosjektering" not in body
+    # The project's own activity and the project-general one; not «Intern tid», which
+    # Tripletex takes only without a project, nor another project's activity.
+    assert "Montering" in body and "Reisetid" in body
+    assert "Intern tid" not in body and "Prosjektering" not in body
     assert "<html" not in body
     none = client.get(f"/registreringer/aktiviteter?project_id=&date={world.day}").get_data(
         as_text=True
     )
-    assert "Intern tid" in none and "Montering" not in none
+    assert "Intern tid" in none and "Montering" not in none and "Reisetid" not in none
     foreign = client.get(
         f"/registreringer/aktiviteter?project_id={world.other_company_project.id}&date={world.day}"
     )

@@ -204,3 +204,40 @@ def test_an_offer_ending_today_is_still_open(db, world, entry_input):
     db.session.commit()
     assert _offered_on(world, project, activity, world.day)
     services.save_entry(world.user, entry_input(project_id=project.id, activity_id=activity.id))
+
+
+@pytest.fixture
+def task(db, world):
+    """A TASK (a project activity, not general) linked to world.project; Tripletex syncs it
+    with isGeneral false, isProjectActivity true."""
+    from tests.factories import new_activity
+
+    activity = new_activity(world.company, "Oppgave 7", general=False)
+    new_project_activity(world.project, activity)
+    db.session.commit()
+    return activity
+
+
+def test_pickers_offer_activities_by_tripletex_type(db, world, task, make_project):
+    """General → without a project only; project-general → every project; project-specific
+    and task → their linked projects only. The SQL picker and the cached lists agree."""
+    unlinked = make_project(world.company, "105", "Uten lenker")
+    db.session.commit()
+    expected = {
+        None: {"Intern tid"},
+        world.project.id: {"Montering", "Oppgave 7", "Reisetid"},
+        unlinked.id: {"Reisetid"},
+    }
+    for project_id, names in expected.items():
+        in_sql = {a.name for a in pickers.activities_for(project_id, world.day)}
+        cached = {a.name for a in pickers.allowed_activities(project_id, world.day)}
+        assert in_sql == cached == names, project_id
+
+
+def test_the_entry_form_offers_only_what_tripletex_accepts(client, login, world, task):
+    login(world.user)
+    url = f"/?q=&date={world.day}&project_id={world.project.id}"  # the no-JS project search
+    page = client.get(url).get_data(as_text=True)
+    picker = page.split('id="activity_id"', 1)[1].split("</select>", 1)[0]
+    assert "Montering" in picker and "Reisetid" in picker and "Oppgave 7" in picker
+    assert "Intern tid" not in picker

@@ -201,6 +201,56 @@ def test_general_activity_without_project_but_project_activity_needs_one(world, 
     assert "krever et prosjekt" in info.value.errors["activity_id"]
 
 
+def test_general_activity_on_a_project_is_refused_as_tripletex_refuses_it(db, world, entry_input):
+    # «Intern tid» is a GENERAL_ACTIVITY: Tripletex takes it only without a project.
+    with pytest.raises(EntryValidationError) as info:
+        services.save_entry(world.user, entry_input(activity_id=world.general.id))
+    message = info.value.errors["activity_id"]
+    assert message == (
+        "«Intern tid» er en generell aktivitet og kan ikke føres på et prosjekt. "
+        "Fjern prosjektet, eller velg en av prosjektets aktiviteter."
+    )
+    assert count_entries(db) == 0
+
+
+def test_project_activity_without_a_project_names_what_to_pick(db, world, entry_input):
+    for activity in (world.project_activity, world.project_general):
+        with pytest.raises(EntryValidationError) as info:
+            services.save_entry(world.user, entry_input(project_id="", activity_id=activity.id))
+        assert info.value.errors["activity_id"] == (
+            f"«{activity.name}» er en prosjektaktivitet og krever et prosjekt. Velg prosjektet "
+            "timene gjelder, eller en generell aktivitet for tid uten prosjekt."
+        )
+    assert count_entries(db) == 0
+
+
+def test_project_general_activity_goes_on_any_open_project_without_a_link(world, entry_input):
+    # «Reisetid» (PROJECT_GENERAL_ACTIVITY) is linked to no project, yet allowed on each.
+    for project in (world.project, world.members_project):
+        user = world.colleague if project is world.members_project else world.user
+        entry = services.save_entry(
+            user, entry_input(project_id=project.id, activity_id=world.project_general.id)
+        )
+        assert entry.activity_id == world.project_general.id and entry.project_id == project.id
+
+
+def test_a_link_allows_its_activity_on_that_project_only(db, world, entry_input, make_project):
+    other = make_project(world.company, "105", "Uten lenker")
+    db.session.commit()
+    with pytest.raises(EntryValidationError) as info:
+        services.save_entry(world.user, entry_input(project_id=other.id))
+    assert info.value.errors["activity_id"] == (
+        "«Montering» er ikke tillatt på dette prosjektet. Velg en av prosjektets aktiviteter."
+    )
+    assert services.save_entry(world.user, entry_input()).project_id == world.project.id
+
+
+def test_the_timer_refuses_a_general_activity_on_a_project(world):
+    with pytest.raises(EntryValidationError) as info:
+        timers.start_timer(world.user, world.project.id, world.general.id)
+    assert "generell aktivitet" in info.value.errors["activity_id"]
+
+
 def test_submitted_week_refuses_new_and_changed_entries(db, world, entry_input):
     entry = services.save_entry(world.user, entry_input(hours="4"))
     submission = submit_week(world.user, world.day)

@@ -249,3 +249,48 @@ def test_definitions_are_read_once_per_request_and_never_stale(app, build_hours_
         kind.is_active = False
         _db.session.flush()
         assert definitions.active_supplement_types() == ()
+
+
+def test_pages_read_the_running_clock_with_the_user(scene, frozen_clock):
+    """The badge's clock comes with the user's one statement on a page (GET); after a write
+    it is read as it is now, and a fragment without the badge reads no clock at all."""
+    frozen_clock(NOON)
+    world, browser = scene(projects=2, weeks=1, per_day=1, users=0)
+    week = iso_week(DAY)
+
+    def timers_read(call) -> int:
+        with counted() as statements:
+            response = call()
+        assert response.status_code in (200, 303), response.status_code
+        return sum(1 for s in statements if "FROM timers" in s and "JOIN" not in s)
+
+    page = browser.get("/").get_data(as_text=True)
+    assert "Klokka går siden" not in page and "Start klokke" in page
+    started = {
+        "project_id": str(world.project.id),
+        "activity_id": str(world.project_activity.id),
+        "comment": "Tak",
+    }
+    assert browser.post("/klokke/start", data=started).status_code == 303
+    with counted() as statements:
+        page = browser.get("/").get_data(as_text=True)
+    assert "Klokka går siden 12:00" in page and "Start klokke" not in page
+    assert not [s for s in statements if "FROM timers" in s and "JOIN" not in s]
+    assert any("LEFT OUTER JOIN timers" in s for s in statements)  # with the user
+    assert timers_read(lambda: browser.get(f"/uke?uke={week}")) == 0
+    # The stop reads the clock it stops; the page after it shows none.
+    assert timers_read(lambda: browser.post("/klokke/stopp")) >= 1
+    page = browser.get("/").get_data(as_text=True)
+    assert "Klokka går siden" not in page and "Start klokke" in page
+    # A week cell's answer (the grid fragment) has no badge: no clock is read.
+    cell = f"work-{world.project.id}-{world.project_activity.id}"
+    assert (
+        timers_read(
+            lambda: browser.post(
+                "/uke/celle",
+                data={"uke": week, "linje": cell, "dag": "1", "hours": "3"},
+                headers=htmx_headers("week-grid"),
+            )
+        )
+        == 0
+    )

@@ -6,16 +6,16 @@ import re
 import secrets
 from datetime import timedelta
 
-from flask import current_app
+from flask import current_app, has_request_context, request
 from flask_babel import gettext as _
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import contains_eager
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from tipro.errors import UserError
 from tipro.extensions import db
-from tipro.models import ROLES, AuditEvent, Company, LoginFailure, User, utcnow
+from tipro.models import ROLES, AuditEvent, Company, LoginFailure, Timer, User, utcnow
 from tipro.tenancy import ALL_COMPANIES
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -137,15 +137,35 @@ def end_sessions(user: User) -> None:
     user.session_version = (user.session_version or 0) + 1
 
 
+# Where load_user leaves the user's running stamp clock for this request (tipro.entries.timer):
+# a key of the request's environ, so it never outlives the request.
+LOADED_TIMER = "tipro.loaded_timer"
+
+
 def load_user(identity: str) -> User | None:
-    """Flask-Login's user loader: the user of a session or remember-me cookie, if still valid."""
+    """Flask-Login's user loader: the user of a session or remember-me cookie, if still valid.
+
+    One statement per request: the company comes along (nearly every page reads it: normal
+    hours, the name, the master-data version) and so does the user's running stamp clock,
+    which every page's badge shows (`tipro.entries.timer.badge_timer`).
+    """
     user_id, _sep, version = (identity or "").partition(":")
     if not (user_id.isascii() and user_id.isdigit() and version.isascii() and version.isdigit()):
         return None  # also an identity from before session versions: log in again
-    # The company comes along: nearly every page reads it (normal hours, the name).
-    user = db.session.get(User, int(user_id), options=[joinedload(User.company)])
-    if user is None or not user.is_enabled or str(user.session_version) != version:
+    row = db.session.execute(
+        select(User, Timer)
+        .join(User.company)
+        .outerjoin(Timer, (Timer.user_id == User.id) & (Timer.company_id == User.company_id))
+        .options(contains_eager(User.company))
+        .where(User.id == int(user_id))
+    ).first()
+    if row is None:
         return None
+    user, timer = row
+    if not user.is_enabled or str(user.session_version) != version:
+        return None
+    if has_request_context():
+        request.environ[LOADED_TIMER] = (user.id, timer)
     return user
 
 

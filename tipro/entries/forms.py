@@ -94,7 +94,11 @@ def form_context(values: dict[str, str], errors: dict[str, str], **extra) -> dic
     """Everything `entries/_entry_form.html` needs."""
     day = parse_day(values.get("date"))
     values.setdefault("date", day.isoformat())
-    recent, others = queries.project_choices(current_user, day)
+    # The recently used projects, when the page read them already for the form's day.
+    last_used, read_on = extra.pop("recent_project_ids", None), extra.pop("read_on", None)
+    if read_on != day:
+        last_used = None
+    recent, others = queries.project_choices(current_user, day, last_used)
     needle = (values.get("q") or "").strip().lower()
     if needle:
         recent = [p for p in recent if needle in p.display_name.lower()]

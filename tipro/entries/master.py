@@ -110,10 +110,23 @@ class ProductDef:
 
 @dataclass(frozen=True, slots=True)
 class ActivityDef:
+    """An active activity; the two flags are Tripletex' type (see tipro.entries.pickers)."""
+
     id: int
     name: str
     number: str | None
     is_general: bool
+    is_project_activity: bool
+
+    @property
+    def without_project(self) -> bool:
+        """GENERAL_ACTIVITY: for hours without a project, and only those."""
+        return self.is_general and not self.is_project_activity
+
+    @property
+    def on_any_project(self) -> bool:
+        """PROJECT_GENERAL_ACTIVITY: on every project without a link."""
+        return self.is_general and self.is_project_activity
 
 
 @dataclass(frozen=True, slots=True)

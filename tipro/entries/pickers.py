@@ -6,9 +6,19 @@ from tipro.tenancy (the request's or a job's `company_scope`).
 
 Rules (mirroring Tripletex' timesheet): a project is pickable on `day` when it is active,
 not closed and `day` is within its start/end dates; a participants-only project also needs
-the employee as participant (or project manager). With a project, allowed activities are the
-general ones plus those linked to the project (link not closed, within its dates); without a
-project only general activities.
+the employee as participant (or project manager). Activities follow Tripletex' types (synced
+into `Activity.is_general` / `is_project_activity`):
+
+- GENERAL_ACTIVITY (general, not a project activity, e.g. «Intern tid»): only without a
+  project;
+- PROJECT_GENERAL_ACTIVITY (general and a project activity, e.g. «Reisetid»): on any project;
+- PROJECT_SPECIFIC_ACTIVITY and TASK (project activities, not general): only on the projects
+  they are linked to (link not closed, within its dates).
+
+A link allows its activity on that project whatever the type, as Tripletex'
+`activity/>forTimeSheet` does. (A project's `generalProjectActivitiesPerProjectOnly`, which
+narrows the project-general ones to linked ones, is not synced; the pre-flight reads it fresh
+from Tripletex before approval.)
 """
 
 from __future__ import annotations
@@ -66,7 +76,11 @@ def projects_for(employee_id: int | None, day: date) -> list[Project]:
 def activity_allowed_clause(project_id: int | None, day: date):
     """SQL condition on Activity: allowed with this project (or none) on `day`."""
     if project_id is None:
-        return and_(Activity.is_active.is_(True), Activity.is_general.is_(True))
+        return and_(
+            Activity.is_active.is_(True),
+            Activity.is_general.is_(True),
+            Activity.is_project_activity.is_(False),
+        )
     linked = exists().where(
         ProjectActivity.project_id == project_id,
         ProjectActivity.activity_id == Activity.id,
@@ -74,7 +88,8 @@ def activity_allowed_clause(project_id: int | None, day: date):
         or_(ProjectActivity.start_date.is_(None), ProjectActivity.start_date <= day),
         or_(ProjectActivity.end_date.is_(None), ProjectActivity.end_date >= day),
     )
-    return and_(Activity.is_active.is_(True), or_(Activity.is_general.is_(True), linked))
+    project_general = and_(Activity.is_general.is_(True), Activity.is_project_activity.is_(True))
+    return and_(Activity.is_active.is_(True), or_(project_general, linked))
 
 
 def activities_query(project_id: int | None, day: date) -> Select:
@@ -87,7 +102,8 @@ def activities_query(project_id: int | None, day: date) -> Select:
 
 
 def activities_for(project_id: int | None, day: date) -> list[Activity]:
-    """Activities allowed on the project (general ones and the project's own) on `day`."""
+    """Activities allowed on the project (project-general ones and the project's own), or
+    without a project (general ones), on `day`."""
     return list(db.session.scalars(activities_query(project_id, day)))
 
 
@@ -136,7 +152,7 @@ def pickable_projects(employee_id: int | None, day: date) -> list[ProjectDef]:
 def _active_activities() -> tuple[ActivityDef, ...]:
     a = Activity
     query = (
-        select(a.id, a.name, a.number, a.is_general)
+        select(a.id, a.name, a.number, a.is_general, a.is_project_activity)
         .where(a.is_active.is_(True))
         .order_by(a.is_general, a.number, a.name)
     )
@@ -157,15 +173,15 @@ def allowed_activities(project_id: int | None, day: date) -> list:
     Links are cached per open project only (an id from the request names at most one of the
     company's projects); for any other project the answer comes from SQL as before.
     """
-    linked: set[int] = set()
-    if project_id is not None:
-        open_ids = master.cached("project_ids", lambda: frozenset(p.id for p in open_projects()))
-        if project_id not in open_ids:
-            return activities_for(project_id, day)
-        links = master.cached(f"links:{project_id}", lambda: _project_links(project_id))
-        linked = {link.activity_id for link in links if link.is_open_on(day)}
+    if project_id is None:
+        return [a for a in master.cached("activities", _active_activities) if a.without_project]
+    open_ids = master.cached("project_ids", lambda: frozenset(p.id for p in open_projects()))
+    if project_id not in open_ids:
+        return activities_for(project_id, day)
+    links = master.cached(f"links:{project_id}", lambda: _project_links(project_id))
+    linked = {link.activity_id for link in links if link.is_open_on(day)}
     activities = master.cached("activities", _active_activities)
-    return [a for a in activities if a.is_general or a.id in linked]
+    return [a for a in activities if a.on_any_project or a.id in linked]
 
 
 __all__ = [

@@ -11,7 +11,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from functools import cached_property
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import String, and_, cast, func, literal, or_, select
 from sqlalchemy.orm import joinedload
 
 from tipro.approvals import periods as approval_periods
@@ -55,19 +55,70 @@ def _last_work_day_before(user_id: int, day: date):
     )
 
 
-def start_page_entries(
-    user_id: int, day: date
-) -> tuple[list[TimeEntry], date | None, list[TimeEntry]]:
-    """(this week's entries, the repeat day, the entries to offer for repeating): one statement.
+@dataclass
+class StartPage:
+    """What the start page reads about the user's hours (see `start_page_entries`)."""
+
+    week: list[TimeEntry]
+    repeat_day: date | None
+    repeat_entries: list[TimeEntry]
+    day_locked: bool  # `day` lies in a submitted or approved period
+    recent_project_ids: list[int] | None  # `recently_used(…, day)`; None: not read
+
+
+RECENT_DAYS = 60
+RECENT_COUNT = 8
+
+
+def _recently_used_filter(user_id: int, day: date):
+    return (
+        TimeEntry.user_id == user_id,
+        TimeEntry.project_id.is_not(None),
+        TimeEntry.date >= day - timedelta(days=RECENT_DAYS),
+    )
+
+
+def _recently_used_column(user_id: int, day: date):
+    """SQL: "rank:project_id,…" of `recently_used` as one text value (a column of another
+    statement; the order travels in the ranks, since an aggregate keeps none)."""
+    last = func.max(TimeEntry.created_at)
+    ranked = (
+        select(
+            TimeEntry.project_id.label("project_id"),
+            func.row_number().over(order_by=(last.desc(), TimeEntry.project_id)).label("rank"),
+        )
+        .where(*_recently_used_filter(user_id, day))
+        .group_by(TimeEntry.project_id)
+        .subquery()
+    )
+    pair = cast(ranked.c.rank, String) + literal(":") + cast(ranked.c.project_id, String)
+    return (
+        select(func.aggregate_strings(pair, ","))
+        .where(ranked.c.rank <= RECENT_COUNT)
+        .scalar_subquery()
+    )
+
+
+def _parse_recent(text: str | None) -> list[int]:
+    pairs = (item.split(":") for item in (text or "").split(",") if item)
+    return [int(project_id) for _rank, project_id in sorted(pairs, key=lambda p: int(p[0]))]
+
+
+def start_page_entries(user_id: int, day: date) -> StartPage:
+    """This week's entries, the repeat day and the entries to offer for repeating, whether
+    `day` is locked and the recently used projects: one statement (two when the user has no
+    entries to show at all).
 
     The week's entries and those of the latest earlier day with work (within two weeks; see
-    `repeat_candidates`) come in one SELECT and are told apart here.
+    `repeat_candidates`) come in one SELECT and are told apart here; the lock and the
+    recently used projects ride along as columns of every row.
     """
     monday = monday_of(day)
     sunday = monday + timedelta(days=6)
-    rows = list(
-        db.session.scalars(
-            select(TimeEntry)
+    locked = approval_periods.locked_clause(user_id, day)
+    result = list(
+        db.session.execute(
+            select(TimeEntry, locked, _recently_used_column(user_id, day))
             .where(
                 TimeEntry.user_id == user_id,
                 or_(
@@ -79,15 +130,21 @@ def start_page_entries(
             .order_by(TimeEntry.date, TimeEntry.created_at, TimeEntry.id)
         )
     )
+    rows = [row[0] for row in result]
+    if result:
+        day_locked, recent = bool(result[0][1]), _parse_recent(result[0][2])
+    else:
+        day_locked, recent = approval_periods.is_locked(user_id, day), None
     week = [e for e in rows if monday <= e.date <= sunday]
     earliest = day - timedelta(days=14)
     worked = [e.date for e in rows if e.kind == "work" and earliest <= e.date < day]
     if not worked:
-        return week, None, []
+        return StartPage(week, None, [], day_locked, recent)
     last_day = max(worked)
     on_today = [e for e in week if e.date == day]
     on_last_day = [e for e in rows if e.date == last_day]
-    return week, last_day, repeat_candidates(on_last_day, on_today)
+    candidates = repeat_candidates(on_last_day, on_today)
+    return StartPage(week, last_day, candidates, day_locked, recent)
 
 
 def repeat_candidates(on_last_day: list[TimeEntry], entries_on_day: list[TimeEntry]):
@@ -102,25 +159,32 @@ def repeat_candidates(on_last_day: list[TimeEntry], entries_on_day: list[TimeEnt
     ]
 
 
-def project_choices(user: User, day: date) -> tuple[list[ProjectDef], list[ProjectDef]]:
+def recently_used(user_id: int, day: date) -> list[int]:
+    """The (at most 8) projects the user logged on last in the 60 days before `day`, newest
+    first."""
+    return list(
+        db.session.scalars(
+            select(TimeEntry.project_id)
+            .where(*_recently_used_filter(user_id, day))
+            .group_by(TimeEntry.project_id)
+            .order_by(func.max(TimeEntry.created_at).desc(), TimeEntry.project_id)
+            .limit(RECENT_COUNT)
+        )
+    )
+
+
+def project_choices(
+    user: User, day: date, last_used: list[int] | None = None
+) -> tuple[list[ProjectDef], list[ProjectDef]]:
     """(recently used, the rest) of the projects the user may pick on `day`.
 
-    The projects come from the company's cached list (tipro.entries.pickers); one light
-    statement finds the (at most 8) projects the user logged on last in the past 60 days,
-    newest first, of which those still pickable are «recent».
+    The projects come from the company's cached list (tipro.entries.pickers); of the
+    projects `recently_used` names (`last_used`, when the caller read them already for this
+    user and day) those still pickable are «recent».
     """
     pickable = pickers.pickable_projects(user.employee_id, day)
-    last_used = db.session.scalars(
-        select(TimeEntry.project_id)
-        .where(
-            TimeEntry.user_id == user.id,
-            TimeEntry.project_id.is_not(None),
-            TimeEntry.date >= day - timedelta(days=60),
-        )
-        .group_by(TimeEntry.project_id)
-        .order_by(func.max(TimeEntry.created_at).desc(), TimeEntry.project_id)
-        .limit(8)
-    ).all()
+    if last_used is None:
+        last_used = recently_used(user.id, day)
     by_id = {p.id: p for p in pickable}
     recent = [by_id[project_id] for project_id in last_used if project_id in by_id]
     recent_set = {p.id for p in recent}

@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from tipro import clock, htmx, i18n
-from tipro.entries import bp, queries, rules, services, timer
+from tipro.entries import bp, listing, queries, rules, services, timer
 from tipro.entries.absence import normal_day
 from tipro.entries.extras import display
 from tipro.entries.forms import (
@@ -34,7 +34,8 @@ from tipro.tenancy import get_or_404
 
 def _today_context(values=None, errors=None) -> dict:
     day = clock.today()
-    week_entries, repeat_day, repeat_entries = queries.start_page_entries(current_user.id, day)
+    start = queries.start_page_entries(current_user.id, day)
+    week_entries = start.week
     today_entries = [e for e in week_entries if e.date == day]
     form_values = values if values is not None else {"date": day.isoformat()}
     return {
@@ -44,10 +45,12 @@ def _today_context(values=None, errors=None) -> dict:
         "week_total": queries.total(week_entries),
         "normal_week": current_user.company.normal_hours_per_week,
         "normal_day": normal_day(current_user),
-        "repeat_day": repeat_day,
-        "repeat_entries": repeat_entries,
-        "day_locked": rules.day_is_locked(current_user.id, day),
-        **form_context(form_values, errors or {}),
+        "repeat_day": start.repeat_day,
+        "repeat_entries": start.repeat_entries,
+        "day_locked": start.day_locked,
+        **form_context(
+            form_values, errors or {}, recent_project_ids=start.recent_project_ids, read_on=day
+        ),
     }
 
 
@@ -203,14 +206,34 @@ STATE_NAMES = {
 }
 
 
+_TIMER_STATE = "tipro.timer_state"
+
+
+def timer_state() -> tuple[object, str]:
+    """(the user's running stamp clock or None, its start as HH:MM) for the badge and the
+    entry form: read when a template first asks (a fragment without them reads nothing), once
+    per request, after the request's writes."""
+    state = request.environ.get(_TIMER_STATE)
+    if state is None:
+        running = None
+        if getattr(current_user, "is_authenticated", False):
+            running = timer.badge_timer(current_user)
+        since = running.started_at.astimezone(clock.OSLO).strftime("%H:%M") if running else ""
+        state = request.environ[_TIMER_STATE] = (running, since)
+    return state
+
+
+# `|day_text(fmt)` and `|hours_text`: `|day` and `|hours` formatted once per process for each
+# value (tipro.entries.listing), for what the hours pages show on every request.
+bp.add_app_template_filter(listing.day_text, "day_text")
+bp.add_app_template_filter(listing.hours_text, "hours_text")
+
+
 @bp.app_context_processor
 def timer_context():
     """The running timer for the badge on every page, and names the entry lists use."""
-    context = {"state_names": STATE_NAMES, "describe_extras_for": display.describe_extras_for}
-    if not getattr(current_user, "is_authenticated", False):
-        return context
-    running = timer.running_timer(current_user)
-    context["running_timer"] = running
-    if running is not None:
-        context["running_timer_since"] = running.started_at.astimezone(clock.OSLO).strftime("%H:%M")
-    return context
+    return {
+        "state_names": STATE_NAMES,
+        "entry_rows": listing.entry_rows,
+        "timer_state": timer_state,
+    }

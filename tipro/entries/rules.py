@@ -3,7 +3,8 @@
 - hours 0 < h ≤ 24 per entry (0 is refused: removing hours is a delete), at most two
   decimals; from–to times with a break give the hours instead; ≤ 24 h per user per day;
 - the project must be one the user may pick that day (tipro.entries.pickers), the activity
-  allowed on it (or a general activity without a project); another company's id is unknown;
+  allowed on it as Tripletex allows it (a general activity such as «Intern tid» only without
+  a project, a project activity only with one); another company's id is unknown;
 - nothing changes in a submitted/approved/transferred entry or in a submitted/approved period;
 - employees touch only their own entries; admins may register for anyone in the company.
 
@@ -19,7 +20,7 @@ from datetime import date, time
 from decimal import Decimal
 
 from flask_babel import gettext as _
-from sqlalchemy import case, func, select
+from sqlalchemy import case, exists, func, select
 
 from tipro import i18n
 from tipro.approvals import periods
@@ -156,9 +157,24 @@ def activity_error(activity: Activity | None, project: Project | None, allowed: 
     if not activity.is_active:
         return _("Aktiviteten er ikke lenger i bruk.")
     if not allowed:
-        if project is None:
-            return _("Denne aktiviteten krever et prosjekt.")
-        return _("Aktiviteten er ikke tillatt på dette prosjektet.")
+        name = activity.name
+        if project is None:  # only general activities (not project ones) go without
+            return _(
+                "«%(activity)s» er en prosjektaktivitet og krever et prosjekt. Velg "
+                "prosjektet timene gjelder, eller en generell aktivitet for tid uten prosjekt.",
+                activity=name,
+            )
+        if activity.is_general and not activity.is_project_activity:
+            return _(
+                "«%(activity)s» er en generell aktivitet og kan ikke føres på et prosjekt. "
+                "Fjern prosjektet, eller velg en av prosjektets aktiviteter.",
+                activity=name,
+            )
+        return _(
+            "«%(activity)s» er ikke tillatt på dette prosjektet. Velg en av prosjektets "
+            "aktiviteter.",
+            activity=name,
+        )
     return None
 
 
@@ -180,6 +196,7 @@ class Loaded:
     allowed: bool = False
     day_locked: bool = False
     day_hours: Decimal = Decimal("0")
+    uuid_taken: bool = False  # an entry with the probed uuid exists (see `load_for_checks`)
 
 
 def load_for_checks(
@@ -190,12 +207,17 @@ def load_for_checks(
     *,
     excluding_id: int | None = None,
     totals: bool = True,
+    probe_uuid: str | None = None,
 ) -> Loaded:
     """The project and activity with whether `target` may use them on `day`, and (`totals`)
     whether the day lies in a locked period and the hours the day already has: one statement.
 
-    The activity is the statement's row with the project outer-joined, so a missing activity
-    leaves the project to a second look-up (only on that refused path).
+    With `probe_uuid` (and `totals`) the same statement also tells whether an entry with that
+    uuid exists, and leaves it out of the day's hours (it is the one being replaced): the
+    writer needs no look-up of its own for a new entry, and for an existing one of the same
+    user the checks stand as read. The activity is the statement's row with the project
+    outer-joined, so a missing activity leaves the project to a second look-up (only on that
+    refused path).
     """
     loaded = Loaded()
     columns = []
@@ -205,8 +227,12 @@ def load_for_checks(
         )
         if excluding_id is not None:
             others = others.where(TimeEntry.id != excluding_id)
+        if probe_uuid is not None:
+            others = others.where(TimeEntry.uuid != probe_uuid)
         locked = periods.locked_clause(target.id, day)
         columns = [others.scalar_subquery(), locked]
+        if probe_uuid is not None:
+            columns.append(exists().where(TimeEntry.uuid == probe_uuid))
     may_log = case((pickers.project_may_log_clause(target.employee_id), True), else_=False)
     project_id = project_id if project_id is not None and project_id > 0 else None
     activity_id = activity_id if activity_id is not None and activity_id > 0 else None
@@ -236,6 +262,7 @@ def load_for_checks(
     if columns:
         loaded.day_hours = Decimal(rest[0] or 0)
         loaded.day_locked = bool(rest[1])
+        loaded.uuid_taken = probe_uuid is not None and bool(rest[2])
     return loaded
 
 
@@ -271,9 +298,17 @@ def check_project_activity(
 
 
 def check_entry(
-    data: EntryInput, target: User, entry: TimeEntry | None, errors: dict[str, str]
+    data: EntryInput,
+    target: User,
+    entry: TimeEntry | None,
+    errors: dict[str, str],
+    loaded: Loaded | None = None,
 ) -> Clean:
-    """Every rule for `data` as `target`'s entry (`entry`: the one it replaces, if any)."""
+    """Every rule for `data` as `target`'s entry (`entry`: the one it replaces, if any).
+
+    `loaded`: what `load_for_checks` read for `target` on the date `data` names (the
+    writer's probe), else it is read here.
+    """
     clean = Clean()
     try:
         clean.date = parsing.parse_date(data.date)
@@ -292,13 +327,14 @@ def check_entry(
 
     check_hours(data, clean, errors)
     if clean.date is not None:
-        loaded = load_for_checks(
-            parsing.parse_ref(data.project_id),
-            parsing.parse_ref(data.activity_id),
-            target,
-            clean.date,
-            excluding_id=entry.id if entry else None,
-        )
+        if loaded is None:
+            loaded = load_for_checks(
+                parsing.parse_ref(data.project_id),
+                parsing.parse_ref(data.activity_id),
+                target,
+                clean.date,
+                excluding_id=entry.id if entry else None,
+            )
         check_project_activity(data, clean, target, errors, loaded)
         if loaded.day_locked:
             errors["date"] = _("Perioden er sendt inn og kan ikke endres.")

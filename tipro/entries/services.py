@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 
 from tipro import clock, writes
 from tipro.auth.services import record_audit
-from tipro.entries import rules
+from tipro.entries import parsing, rules
 from tipro.entries.extras import store as extras_store
 from tipro.entries.extras import validation as extras_validation
 from tipro.entries.inputs import (
@@ -59,6 +59,30 @@ def find_entry(entry_uuid: str) -> TimeEntry | None:
         .where(TimeEntry.uuid == entry_uuid)
         .execution_options(populate_existing=True)
     )
+
+
+def _find_or_probe(
+    key: str, data: EntryInput, target: User
+) -> tuple[TimeEntry | None, rules.Loaded | None]:
+    """(the entry with uuid `key` or None, what the rules read for `target`).
+
+    The rules' own statement probes the uuid alongside its checks (leaving that entry out of
+    the day's hours), so a new entry (the usual save) needs no look-up of its own; an
+    existing uuid (an edit, a replay) is then loaded. Called under the user's lock, like the
+    look-up it replaces.
+    """
+    try:
+        day = parsing.parse_date(data.date)
+    except UserError:
+        return find_entry(key), None
+    loaded = rules.load_for_checks(
+        parsing.parse_ref(data.project_id),
+        parsing.parse_ref(data.activity_id),
+        target,
+        day,
+        probe_uuid=key,
+    )
+    return (find_entry(key) if loaded.uuid_taken else None), loaded
 
 
 def lock_user(actor: User, user_id: int) -> None:
@@ -166,7 +190,8 @@ def stage_entry(
     if not rules.can_manage_for(actor, target):
         raise EntryNotFound()
     lock_user(actor, target.id)
-    entry = find_entry(key)
+    entry, loaded = _find_or_probe(key, data, target)
+    checked_for = target.id
     if entry is not None:
         if entry.user_id != target.id and for_user is not None:
             raise EntryNotFound()
@@ -189,7 +214,9 @@ def stage_entry(
             return entry  # an older offline edit arriving late: the newer one stands
 
     errors: dict[str, str] = {}
-    clean = rules.check_entry(data, target, entry, errors)
+    if target.id != checked_for:
+        loaded = None  # another user's entry (an admin's edit): check for its owner
+    clean = rules.check_entry(data, target, entry, errors, loaded)
     cleaned_extras = extras_validation.validate_extras(data, errors)
     if errors:
         raise EntryValidationError(errors)

@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
+from flask import has_request_context, request
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from tipro import clock
-from tipro.auth.services import record_audit
+from tipro.auth.services import LOADED_TIMER, record_audit
 from tipro.entries import rules, services
 from tipro.entries.inputs import EntryInput, EntryValidationError, refused
 from tipro.entries.parsing import derived_uuid, parse_ref
@@ -24,6 +25,16 @@ TIMER_STEP = Decimal("0.25")
 
 def running_timer(user: User) -> Timer | None:
     return db.session.scalar(select(Timer).where(Timer.user_id == user.id))
+
+
+def badge_timer(user: User) -> Timer | None:
+    """The running clock for the badge: on a GET the one loaded with the user (no statement;
+    a GET never starts or stops it), after a write read as it is now."""
+    if has_request_context() and request.method in ("GET", "HEAD"):
+        loaded = request.environ.get(LOADED_TIMER)
+        if loaded is not None and loaded[0] == user.id:
+            return loaded[1]
+    return running_timer(user)
 
 
 def _same_start(timer: Timer, project_id, activity_id, comment: str) -> bool:

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from tests.factories import submit_week
+from tests.factories import new_project, submit_week
 from tipro import clock
 from tipro.entries.extras import display
 from tipro.entries.services import EntryInput, EntryValidationError, save_entry
@@ -99,8 +99,9 @@ def test_missing_required_field_over_http_is_422_beside_the_field(client, login,
 
 def test_project_field_only_on_its_project(db, world, make_world):
     field(db, world, "rom", required=True, project=world.project)
-    # Without the project the field does not apply.
-    entry = save_entry(world.user, entry_input(world, project_id=None))
+    # On another project the field does not apply.
+    other = new_project(world.company, "1002", "Lager")
+    entry = save_entry(world.user, entry_input(world, project_id=other.id))
     assert entry.id
     with pytest.raises(EntryValidationError) as caught:
         save_entry(world.user, entry_input(world))

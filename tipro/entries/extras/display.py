@@ -5,8 +5,23 @@ from __future__ import annotations
 from decimal import Decimal
 
 from flask_babel import gettext as _
-from sqlalchemy import Integer, Numeric, String, cast, literal, null, select, union_all
+from sqlalchemy import (
+    Integer,
+    Numeric,
+    Select,
+    String,
+    bindparam,
+    cast,
+    exists,
+    literal,
+    null,
+    or_,
+    select,
+    union_all,
+)
 
+from tipro import tenancy
+from tipro.entries import master
 from tipro.entries.extras import ABSENCE_KEY, field_key, supplement_key
 from tipro.extensions import db
 from tipro.models import (
@@ -59,16 +74,40 @@ def describe_extras(entry: TimeEntry) -> list[tuple[str, str]]:
     return describe_extras_for([entry]).get(entry.id, [])
 
 
-def describe_extras_for(entries) -> dict[int, list[tuple[str, str]]]:
-    """entry id → (label, value) pairs for a whole list, in one statement however long.
+def _ever_defined() -> bool:
+    company_id = tenancy.current_company_id()
+    if company_id is None:
+        return True  # no scope to ask within: assume there may be extras
+    return bool(
+        db.session.scalar(
+            select(
+                or_(
+                    *(
+                        exists().where(model.company_id == company_id)
+                        for model in (CustomField, SupplementType, AbsenceType)
+                    )
+                )
+            )
+        )
+    )
 
-    Per entry: the absence type, then the supplements as stored, then the custom fields in
-    their order.
-    """
-    ids = sorted({e.id for e in entries if e.id is not None})
-    described: dict[int, list[tuple[str, str]]] = {i: [] for i in ids}
-    if not ids:
-        return described
+
+def extras_ever_defined() -> bool:
+    """Whether the company has any custom field, supplement or absence type, even inactive
+    (cached per master-data version): without one, no entry can have extras."""
+    return master.cached("extras_ever_defined", _ever_defined)
+
+
+_DESCRIBE: Select | None = None
+
+
+def _describe_statement() -> Select:
+    """The union of an entry list's absences, supplements and custom field values, built once
+    (its `ids` are an expanding parameter): only the rows are left to each call."""
+    global _DESCRIBE
+    if _DESCRIBE is not None:
+        return _DESCRIBE
+    ids = bindparam("ids", expanding=True)
     text, number, integer = String(), Numeric(), Integer()
     absences = (
         select(
@@ -114,9 +153,24 @@ def describe_extras_for(entries) -> dict[int, list[tuple[str, str]]]:
         .where(CustomFieldValue.entry_id.in_(ids))
     )
     rows = union_all(absences, supplements, values).subquery()
+    _DESCRIBE = select(rows).order_by(rows.c.entry_id, rows.c.part, rows.c.k1, rows.c.label)
+    return _DESCRIBE
+
+
+def describe_extras_for(entries) -> dict[int, list[tuple[str, str]]]:
+    """entry id → (label, value) pairs for a whole list, in one statement however long (none
+    when the company never defined an extra).
+
+    Per entry: the absence type, then the supplements as stored, then the custom fields in
+    their order.
+    """
+    ids = sorted({e.id for e in entries if e.id is not None})
+    described: dict[int, list[tuple[str, str]]] = {i: [] for i in ids}
+    if not ids or not extras_ever_defined():
+        return described
     units = {"hours": _("t"), "km": _("km"), "pieces": _("stk"), "nok": _("kr")}
     for entry_id, part, _k1, label, quantity, detail, product, value in db.session.execute(
-        select(rows).order_by(rows.c.entry_id, rows.c.part, rows.c.k1, rows.c.label)
+        _describe_statement(), {"ids": ids}
     ):
         if part == 0:
             described[entry_id].append((_("Fravær"), label))
