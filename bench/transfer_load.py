@@ -348,15 +348,18 @@ def minimum(mode: str, facts: dict, result: dict) -> dict[tuple[str, str], int]:
     timeliste: one `POST /timesheet/entry/list` per 100 entries (one POST per salary-type
     specification: no list endpoint), the access check once (4 reads) and the pre-flight's
     fresh reads for everybody at once (employees, projects and month status by id lists
-    of <=100). ordre: one `POST /order/list` per 100 orders and one read-back per chunk
-    (`GET /order` with lines: the create answer may omit them); it runs no pre-flight.
-    Other modes: not derived (None).
+    of <=100). lønnsbilag: the same access check and pre-flight reads, the employees'
+    wages read once more by id lists when the month is planned (before the ledger rows are
+    written; the pre-flight reads fresh again when the batch runs), and ONE
+    `POST /salary/transaction` holding every payslip. ordre: one `POST /order/list` per 100
+    orders and one read-back per chunk (`GET /order` with lines: the create answer may omit
+    them); it runs no pre-flight. Other modes: not derived (None).
     """
     kinds = result["item_kinds"]
     if mode == "ordre":
         chunks = math.ceil(kinds.get("order", 0) / ROWS_PER_WRITE)
         return {("POST", "/order/list"): chunks, ("GET", "/order"): chunks}
-    if mode != "timeliste":
+    if mode not in ("timeliste", "lønnsbilag"):
         return {}
     people = math.ceil(facts["employees"] / IDS_PER_READ)
     out = {
@@ -365,13 +368,41 @@ def minimum(mode: str, facts: dict, result: dict) -> dict[tuple[str, str], int]:
         ("GET", "/salary/type"): 1,
         ("GET", "/order"): 1,
         ("GET", "/timesheet/month/byMonthNumber"): people,
-        ("POST", "/timesheet/entry/list"): math.ceil(
-            kinds.get("timesheet_entry", 0) / ROWS_PER_WRITE
-        ),
     }
+    if mode == "lønnsbilag":
+        out[("GET", "/employee")] += people  # the wages, read when the month is planned
+        out[("POST", "/salary/transaction")] = 1 if kinds.get("salary_transaction") else 0
+        return out
+    out[("POST", "/timesheet/entry/list")] = math.ceil(
+        kinds.get("timesheet_entry", 0) / ROWS_PER_WRITE
+    )
     if kinds.get("salary_type_spec"):
         out[("POST", "/timesheet/salaryTypeSpecification")] = kinds["salary_type_spec"]
     return out
+
+
+def check_salary(sandbox, facts: dict) -> str:
+    """TiPro's approved hours against the hours on the sandbox's payslips of the month (on
+    the default «Lønnsart for timer», 2001 Timelønn), and each TiPro key in one payslip."""
+    state = sandbox.state
+    timelonn = {t["id"] for t in state.all("salaryType") if t.get("number") == "2001"}
+    hours, amount, keys = Decimal("0"), Decimal("0"), Counter()
+    slips = [s for s in state.all("payslip") if (s["year"], s["month"]) == (2026, 11)]
+    for slip in slips:
+        for ref in slip["specifications"]:
+            spec = state.get("salarySpecification", ref["id"])
+            if spec is None or spec["salaryType"]["id"] not in timelonn:
+                continue
+            hours += Decimal(str(spec["count"]))
+            amount += Decimal(str(spec["amount"]))
+            keys[(spec.get("description") or "").split(" · ")[0]] += 1
+    want = HOURS * facts["entries"]
+    duplicates = sum(n - 1 for n in keys.values())
+    ok = hours == want and duplicates == 0 and len(slips) == facts["employees"]
+    return (
+        f"{'OK' if ok else 'MISMATCH'}: {len(slips)} payslips in one transaction, {hours} h "
+        f"on Timelønn (TiPro approved {want} h), {amount:.2f} kr, {duplicates} duplicates"
+    )
 
 
 # ----- report ------------------------------------------------------------------------------
@@ -544,7 +575,9 @@ def main() -> int:
                         print(note, flush=True)
                         notes.append(note)
                         continue
-                    check = check_timesheet(sandbox, facts) if mode == "timeliste" else ""
+                    check = {"timeliste": check_timesheet, "lønnsbilag": check_salary}.get(
+                        mode, lambda _s, _f: ""
+                    )(sandbox, facts)
                     again = transfer(sandbox, facts["company_id"], mode, args)
                     print(
                         f"{mode} again: {again['writes']} writes, "
@@ -598,7 +631,10 @@ def write_readme(command: str, setup: str, table: str) -> None:
         "sandbox's request log by method and path; **minimum** is what the same transfer needs\n"
         "with Tripletex's batch limits: one `POST /timesheet/entry/list` per 100 entries, the\n"
         "access check once, and the pre-flight's fresh reads for everybody at once (ids in\n"
-        "lists of ≤100); for orders one `POST /order/list` and one read-back `GET /order` per 100\n"
+        "lists of ≤100); for lønnsbilag the same reads, the wages read by id lists when the\n"
+        "month is planned and ONE `POST /salary/transaction` with every payslip (ordinary hours\n"
+        "on «Lønnsart for timer», here the default 2001 Timelønn, hours × the hourly wage); for\n"
+        "orders one `POST /order/list` and one read-back `GET /order` per 100\n"
         "orders. Between repeats the sandbox forgets what the transfer made and the\n"
         "ledger is emptied; after the repeats the month is transferred again unchanged.\n"
     )

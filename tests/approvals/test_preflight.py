@@ -670,3 +670,96 @@ def test_sandbox_month_control_locks_the_entries_it_approves(tx_world):
     assert w.tx_get("timesheetEntry", entry["id"])["locked"] is True
     w.tripletex_approve_month(employee, "2026-11", approved=False)
     assert w.tx_get("timesheetEntry", entry["id"])["locked"] is False
+
+
+# ---------------------------------------------------------------- many people at once
+
+
+def _people(world, n: int):
+    """n more employees in Tripletex (each with an employment, like Kari's), linked to TiPro
+    users with hours on Kari's day on 1001 and in the next month."""
+    from tipro.models import Employee
+
+    state = world.sandbox.state
+    kari = state.get("employee", kari_tx(world))
+    template = state.get("employment", kari["employments"][0]["id"])
+    users = []
+    for index in range(n):
+        emp = state.insert(
+            "employee",
+            {
+                "firstName": f"Person{index}",
+                "lastName": "Mange",
+                "displayName": f"Person{index} Mange",
+                "employeeNumber": f"9{index:03d}",
+                "isContact": False,
+                "userType": "NO_ACCESS",
+                "department": kari.get("department"),
+                "employments": [],
+            },
+            fire=False,
+        )
+        employment = state.insert(
+            "employment",
+            {
+                **{k: v for k, v in template.items() if k not in ("id", "version", "url")},
+                "employee": {"id": emp["id"]},
+                "employmentId": f"9{index:03d}-1",
+                "employmentDetails": [],
+            },
+            fire=False,
+        )
+        emp["employments"] = [{"id": employment["id"]}]
+        local = Employee(
+            company_id=world.company.id,
+            tripletex_id=emp["id"],
+            first_name=f"Person{index}",
+            last_name="Mange",
+        )
+        db.session.add(local)
+        db.session.flush()
+        user = new_user(world.company, "employee", name=f"Person{index}", employee_id=local.id)
+        world.entry(user, DAY, "7.5", project="1001", activity="Snekring")
+        world.entry(user, date(2026, 12, 1), "7.5", project="1001", activity="Snekring")
+        users.append(user)
+    db.session.commit()
+    return users
+
+
+def _gets(world) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for call in world.sandbox.state.requests_snapshot():
+        if call["method"] == "GET":
+            out[call["path"]] = out.get(call["path"], 0) + 1
+    return out
+
+
+def test_many_people_are_read_by_id_lists_not_one_by_one(tx_world):
+    """The transfer's pre-flight for a batch: GETs do not grow with the number of people
+    (at most one per 100 ids per kind), and each person gets the same problems as alone."""
+    w = tx_world
+    users = [w.employee, *_people(w, 30)]
+    w.entry(project="1001", activity="Snekring")
+    w.entry(day=date(2026, 12, 1), project="1001", activity="Snekring")
+    w.tripletex_approve_month(kari_tx(w), "2026-12")  # Kari's December is locked
+    last = date(2026, 12, 31)
+    with w.sandbox.state._log_lock:
+        w.sandbox.state.request_log.clear()
+    found = preflight.check_many(users, DAY, last, payroll_mode="timesheet")
+    gets = _gets(w)
+    assert gets.get("/v2/employee/hourlyCostAndRate", 0) == 0  # every line has a stored rate
+    per_kind = {
+        "/v2/employee": 1 + 1,  # the access check + everybody's employments (31 ids)
+        "/v2/project": 1 + 1,  # the access check + the one project used
+        "/v2/timesheet/month/byMonthNumber": 2,  # November and December, 31 ids each
+    }
+    for path, most in per_kind.items():
+        assert gets.get(path, 0) <= most, (path, gets)
+    assert sum(gets.values()) <= 8, gets  # + salary types and orders of the access check
+    # The same answers as one by one.
+    assert codes(found[w.employee.id]) == ["month_locked"]
+    for user in users:
+        alone = preflight.check(user, DAY, last, payroll_mode="timesheet")
+        assert codes(found[user.id]) == codes(alone), user.name
+    assert all(codes(found[u.id]) == [] for u in users[1:])
+    assert w.sandbox.state.violations == []

@@ -146,6 +146,8 @@ def test_no_route_edits_synced_master_data(app):
         "approvals.customer_page",
         "approvals.signoff_send",
         "approvals.signoff_settings",
+        # Which synced salary type pays ordinary hours is a TiPro transfer setting.
+        "transfers.hours_salary_type_save",
     }
     offenders = []
     for rule in app.url_map.iter_rules():

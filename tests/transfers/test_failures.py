@@ -178,7 +178,7 @@ def test_hours_typed_in_tripletex_are_not_overwritten(month_world):
     assert batch.state == "partial"
     [foreign] = _items(batch, state="failed")
     assert foreign.error_code.startswith("foreign_entry")
-    assert "Overta" in foreign.hint
+    assert "«Ta over»" in foreign.hint and "«La stå»" in foreign.hint
     assert foreign.tripletex_id == typed["id"]
     assert world.sandbox.state.get("timesheetEntry", typed["id"])["hours"] == 2.0
     assert tx_totals(world)[1] == 0

@@ -339,3 +339,24 @@ def test_reopened_hours_keep_their_order_lines_until_approved_again(orders_world
     assert again.state == "done"
     assert writes(world) == before
     assert tx_amount(world) == sum(expected.values())
+
+
+def test_one_reopened_entry_of_a_shared_line_keeps_the_line_as_sent(orders_world):
+    """Kari has two entries per day on the same line (4 h + 3.5 h): one reopened must not add
+    the other's hours on top of what was sent."""
+    world, expected = orders_world
+    _run(world)
+    entry = _db.session.scalars(
+        select(TimeEntry).where(
+            TimeEntry.user_id == world.employee.id,
+            TimeEntry.date == date(2026, 11, 2),
+            TimeEntry.hours == Decimal("4"),
+        )
+    ).one()
+    entry.state = "open"
+    entry.hours = Decimal("1")
+    _db.session.commit()
+    before = writes(world)
+    assert _run(world).state == "done"
+    assert writes(world) == before
+    assert tx_amount(world) == sum(expected.values())

@@ -444,3 +444,51 @@ def test_the_employee_sees_that_the_period_is_transferred(month_world, client, l
 def test_the_admin_menu_links_the_page(admin):
     page = _text(admin.get("/admin/"))
     assert f'href="{BASE}"' in page and "Lønnsgrunnlag og ordre til Tripletex" in page
+
+
+def test_the_salary_type_for_hours_is_chosen_on_the_page_and_audited(admin, month_world, make_user):
+    world, _totals = month_world
+    page = _text(admin.get(BASE))
+    assert 'id="lonnsart"' in page and "Lønnsart for timer" in page
+    assert "Standard: 2001 Timelønn" in page
+    bonus = world.salary_types["2002"]
+    response = admin.post(f"{BASE}/lonnsart", data={"hours_salary_type_id": str(bonus.id)})
+    assert response.status_code == 303 and response.headers["Location"].endswith("#lonnsart")
+    company = _db.session.get(Company, world.company.id, populate_existing=True)
+    assert company.hours_salary_type_id == bonus.id
+    event = _db.session.scalar(select(AuditEvent).where(AuditEvent.action == "transfer_settings"))
+    assert event.changes == {"hours_salary_type_id": [None, bonus.id]}
+    assert f'<option selected value="{bonus.id}">' in _text(admin.get(BASE))
+    # Bad input: not one of the company's active salary types → 400, nothing saved.
+    for bad in ("abc", "999999"):
+        response = admin.post(f"{BASE}/lonnsart", data={"hours_salary_type_id": bad})
+        assert response.status_code == 400, bad
+        assert 'id="lonnsart"' in _text(response)
+    # Another company's salary type does not exist here.
+    stranger = make_user(role="admin")
+    with company_scope(stranger.company_id):
+        from tipro.models import SalaryType
+
+        theirs = SalaryType(company_id=stranger.company_id, tripletex_id=1, number="2001", name="X")
+        _db.session.add(theirs)
+        _db.session.commit()
+        their_id = theirs.id
+    response = admin.post(f"{BASE}/lonnsart", data={"hours_salary_type_id": str(their_id)})
+    assert response.status_code == 400
+    # Back to the default.
+    response = admin.post(f"{BASE}/lonnsart", data={"hours_salary_type_id": ""})
+    assert response.status_code == 303
+    company = _db.session.get(Company, world.company.id, populate_existing=True)
+    assert company.hours_salary_type_id is None
+    assert admin.post(f"{BASE}/lonnsart", data={}, csrf=False).status_code == 400
+    assert writes(world) == 0
+
+
+def test_employees_may_not_choose_the_salary_type_for_hours(month_world, client, login):
+    world, _totals = month_world
+    login(world.employee)
+    bonus = world.salary_types["2002"]
+    response = client.post(f"{BASE}/lonnsart", data={"hours_salary_type_id": str(bonus.id)})
+    assert response.status_code == 403
+    company = _db.session.get(Company, world.company.id, populate_existing=True)
+    assert company.hours_salary_type_id is None

@@ -1,5 +1,6 @@
 """Lønnsbilag (Company.payroll_mode = "salary"): one salary transaction per month with a
-payslip per employee; found again through /salary/payslip after an unknown outcome, never
+payslip per employee carrying the approved ordinary hours (on «Lønnsart for timer»),
+supplements and absence; found again through /salary/payslip after an unknown outcome, never
 posted twice; corrections as a correcting transaction for the difference."""
 
 from __future__ import annotations
@@ -8,13 +9,14 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from tests.factories import new_user
 from tests.transfers.conftest import MONTH, approve_month, writes
 from tipro.extensions import db as _db
-from tipro.models import Employee, EntrySupplement, TimeEntry, TransferItem
+from tipro.models import AuditEvent, Employee, EntrySupplement, Period, TimeEntry, TransferItem
 from tipro.transfers import services
+from tipro.transfers import settings as transfer_settings
 
 CENT = Decimal("0.01")
 # The sandbox's wages (seed_data): annual salary / 1950 hours.
@@ -56,9 +58,57 @@ def tx_amount(world) -> Decimal:
     )
 
 
+def tx_hours(world, salary_type_tx: int) -> dict[int, Decimal]:
+    """Counts on one salary type with a project (the holiday has none) in the sandbox's
+    payslips, per Tripletex employee."""
+    out: dict[int, Decimal] = {}
+    for slip in tx_payslips(world):
+        for spec in slip["specs"]:
+            if spec["salaryType"]["id"] == salary_type_tx and spec.get("project"):
+                emp = slip["employee"]["id"]
+                out[emp] = out.get(emp, Decimal("0")) + Decimal(str(spec["count"]))
+    return out
+
+
+def work_hours(user) -> Decimal:
+    """TiPro's approved (or transferred) ordinary hours of the user in the month."""
+    return _db.session.scalar(
+        select(func.sum(TimeEntry.hours)).where(
+            TimeEntry.user_id == user.id,
+            TimeEntry.kind == "work",
+            TimeEntry.state.in_(("approved", "transferred")),
+            TimeEntry.date >= MONTH,
+            TimeEntry.date < date(2026, 12, 1),
+        )
+    ) or Decimal("0")
+
+
+def hours_by_employee(world) -> dict[int, Decimal]:
+    return {
+        world.employee.employee.tripletex_id: work_hours(world.employee),
+        world.colleague.employee.tripletex_id: work_hours(world.colleague),
+    }
+
+
+def pay_by_the_hour(world, user, wage: Decimal) -> None:
+    """Make the user's Tripletex employment an hourly one (the seed pays them monthly)."""
+    state = world.sandbox.state
+    tx_id = user.employee.tripletex_id
+    for employment in state.all("employment"):
+        if employment["employee"]["id"] != tx_id:
+            continue
+        for ref in employment["employmentDetails"]:
+            details = state.get("employmentDetails", ref["id"])
+            details["remunerationType"] = "HOURLY_WAGE"
+            details["hourlyWage"] = float(wage)
+            details["annualSalary"] = 0.0
+
+
 @pytest.fixture
 def salary_world(month_world):
-    """The scene in lønnsbilag mode: Kari's overtime (on 1001) and holiday, Ola's overtime.
+    """The scene in lønnsbilag mode: ordinary hours of both (on 1001, on «Lønnsart for
+    timer»: no choice made, so the default by number, 2001 Timelønn), Kari's overtime (on
+    1001) and holiday (2001, no project), Ola's overtime.
 
     Returns (world, TiPro's amount per person).
     """
@@ -73,9 +123,14 @@ def salary_world(month_world):
     ).one()
     world.supplement(ola_entry, world.overtime, "2")
     _db.session.commit()
+    # Both paid by the hour in Tripletex (a monthly wage pays no ordinary hours).
+    pay_by_the_hour(world, world.employee, KARI_WAGE)
+    pay_by_the_hour(world, world.colleague, OLA_WAGE)
+    kari_hours, ola_hours = work_hours(world.employee), work_hours(world.colleague)
+    assert (kari_hours, ola_hours) == (Decimal("61.5"), Decimal("50.75"))
     return world, {
-        "kari": ((Decimal("1.5") + Decimal("7.5")) * KARI_WAGE).quantize(CENT),
-        "ola": (2 * OLA_WAGE).quantize(CENT),
+        "kari": ((kari_hours + Decimal("1.5") + Decimal("7.5")) * KARI_WAGE).quantize(CENT),
+        "ola": ((ola_hours + 2) * OLA_WAGE).quantize(CENT),
     }
 
 
@@ -97,6 +152,17 @@ def test_one_salary_transaction_with_a_payslip_per_employee(salary_world):
     assert overtime["rate"] == float(KARI_WAGE) and overtime["count"] == 1.5
     assert all(s["description"].startswith(f"TiPro sal:2026-11:{kari_tx}") for s in kari["specs"])
     assert all(s.get("department") for s in kari["specs"])
+    # The ordinary hours: on «Lønnsart for timer» (the default by number: 2001 Timelønn),
+    # hours × the hourly wage, with project and department, TiPro's key in the description.
+    timelonn = world.salary_types["2001"].tripletex_id
+    assert tx_hours(world, timelonn) == hours_by_employee(world)
+    [hours] = [s for s in kari["specs"] if s["salaryType"]["id"] == timelonn and s.get("project")]
+    assert hours["count"] == 61.5 and hours["rate"] == float(KARI_WAGE)
+    assert Decimal(str(hours["amount"])) == (Decimal("61.5") * KARI_WAGE).quantize(CENT)
+    assert hours["project"]["id"] == world.projects["1001"].tripletex_id
+    assert hours["department"]["id"] and hours["description"].startswith(
+        f"TiPro sal:2026-11:{kari_tx} · Timelønn"
+    )
     assert world.sandbox.state.violations == []
     # Again: nothing is posted.
     before = writes(world)
@@ -264,3 +330,124 @@ def test_dry_run_posts_nothing_and_matches_the_real_run(salary_world):
 
     assert plan_of(dry) == plan_of(real)
     assert tx_amount(world) == sum(expected.values())
+
+
+def _reopen_change_and_approve(world, user, day: date, hours: str) -> None:
+    """Admin reopens the user's month, an entry of `day` changes, the month is approved again
+    (rows, as the approval flow leaves them)."""
+    period = _db.session.scalars(select(Period).where(Period.user_id == user.id)).one()
+    period.state = "open"
+    entry = _db.session.scalars(
+        select(TimeEntry)
+        .where(TimeEntry.user_id == user.id, TimeEntry.date == day, TimeEntry.kind == "work")
+        .order_by(TimeEntry.id)
+        .limit(1)
+    ).one()
+    entry.state = "open"
+    entry.hours = Decimal(hours)
+    _db.session.commit()
+
+
+def test_hours_changed_after_reopen_are_corrected_without_a_duplicate(salary_world):
+    world, expected = salary_world
+    _run(world)
+    kari_tx = world.employee.employee.tripletex_id
+    timelonn = world.salary_types["2001"].tripletex_id
+    # Reopened: nothing is sent while the month is open again.
+    _reopen_change_and_approve(world, world.employee, date(2026, 11, 2), "6")  # 4 → 6
+    before = writes(world)
+    assert _run(world).state == "done"
+    assert writes(world) == before
+    # Approved again: a correcting payslip for the difference, +2 h × the wage.
+    for entry in _db.session.scalars(select(TimeEntry).where(TimeEntry.state == "open")):
+        entry.state = "approved"
+    _db.session.scalars(
+        select(Period).where(Period.user_id == world.employee.id)
+    ).one().state = "approved"
+    _db.session.commit()
+    batch = _run(world)
+    assert batch.state == "done"
+    [correction] = [i for i in _items(batch) if i.change == "correction"]
+    assert correction.key == f"sal:2026-11:{kari_tx}:k1"
+    assert len(world.sandbox.state.all("salaryTransaction")) == 2
+    assert tx_hours(world, timelonn) == hours_by_employee(world)
+    assert tx_hours(world, timelonn)[kari_tx] == Decimal("63.5")
+    assert tx_amount(world) == sum(expected.values()) + 2 * KARI_WAGE
+    # No duplicate: every TiPro key is in exactly one payslip.
+    keys = [
+        planning_key(s["description"])
+        for p in tx_payslips(world)
+        for s in p["specs"]
+        if s["salaryType"]["id"] == timelonn and s.get("project")
+    ]
+    assert sorted(keys) == sorted(set(keys)) and len(keys) == 3
+    # And again: nothing.
+    before = writes(world)
+    assert _run(world).state == "done"
+    assert writes(world) == before
+
+
+def planning_key(description: str) -> str:
+    from tipro.transfers.plan import key_in_description
+
+    return key_in_description(description)
+
+
+def test_without_a_salary_type_for_hours_the_transfer_is_refused(salary_world):
+    world, _expected = salary_world
+    world.salary_types["2001"].is_active = False  # no default by number, nothing chosen
+    _db.session.commit()
+    for dry_run in (True, False):
+        with pytest.raises(services.TransferRefused) as refused:
+            services.start(world.admin, "payroll", MONTH, dry_run=dry_run, enqueue_job=False)
+        assert "hvilken lønnsart vanlige timer" in refused.value.message
+        assert "Lønnsart for timer" in refused.value.message
+    assert _db.session.scalar(select(func.count()).select_from(TransferItem)) == 0
+    assert world.sandbox.state.all("salaryTransaction") == []
+    # The approval pre-flight says so too.
+    from tipro.approvals import preflight
+
+    problems = preflight.check(
+        world.employee, MONTH, date(2026, 11, 30), fresh=False, payroll_mode="salary"
+    )
+    assert "hours_salary_type_missing" in [p.code for p in problems if p.blocking]
+    # The timesheet mode does not need one.
+    world.company.payroll_mode = "timesheet"
+    _db.session.commit()
+    assert services.start(world.admin, "payroll", MONTH, dry_run=True).total_items > 0
+
+
+def test_the_chosen_salary_type_for_hours_is_used_and_audited(salary_world):
+    world, expected = salary_world
+    bonus = world.salary_types["2002"]
+    changes = transfer_settings.save_hours_salary_type(world.admin, bonus.id)
+    assert changes == {"hours_salary_type_id": [None, bonus.id]}
+    event = _db.session.scalar(select(AuditEvent).where(AuditEvent.action == "transfer_settings"))
+    assert event.changes == {"hours_salary_type_id": [None, bonus.id]}
+    assert _run(world).state == "done"
+    assert tx_hours(world, bonus.tripletex_id) == hours_by_employee(world)
+    assert tx_amount(world) == sum(expected.values())
+    # An inactive one is refused with a clear problem, not sent.
+    bonus.is_active = False
+    _db.session.commit()
+    with pytest.raises(services.TransferRefused) as refused:
+        services.start(world.admin, "payroll", MONTH, dry_run=True)
+    assert "2002 Bonus" in refused.value.message
+    with pytest.raises(transfer_settings.UserError):
+        transfer_settings.save_hours_salary_type(world.admin, bonus.id)
+
+
+def test_a_monthly_wage_gets_no_ordinary_hours_only_supplements_and_absence(month_world):
+    """Tripletex pays a monthly wage whatever the hours: only supplements and absence go on
+    the payslip of someone paid monthly (the seed pays Kari and Ola monthly)."""
+    world, _totals = month_world
+    world.company.payroll_mode = "salary"
+    world.holiday.salary_type_id = world.salary_types["2001"].id
+    _db.session.commit()
+    batch = _run(world)
+    assert batch.state == "done", [(i.key, i.state, i.error_message) for i in _items(batch)]
+    timelonn = world.salary_types["2001"].tripletex_id
+    assert tx_hours(world, timelonn) == {}
+    kari_tx = world.employee.employee.tripletex_id
+    [kari] = [s for s in tx_payslips(world) if s["employee"]["id"] == kari_tx]
+    assert sorted(s["count"] for s in kari["specs"]) == [1.5, 7.5]  # overtime, holiday

@@ -89,6 +89,8 @@ _PAYROLL_ALIASES = {
 
 # Client options for the fresh reads: an approver waits for the answer, so fewer retries.
 FRESH_MAX_RETRIES = 2
+# Ids per "List of IDs" filter (tipro.tripletex.api.MAX_IDS_PER_CALL).
+MAX_IDS_PER_READ = 100
 
 
 # ---------------------------------------------------------------- problems
@@ -321,6 +323,21 @@ TEXTS: dict[str, tuple[Any, Any]] = {
             "Tripletex: Lønn › Lønnsarter."
         ),
     ),
+    "hours_salary_type_missing": (
+        _l("TiPro vet ikke hvilken lønnsart vanlige timer skal føres på i lønnsbilaget."),
+        _l(
+            "TiPro: Admin › Overføringer › Lønnsart for timer — velg lønnsarten for vanlige "
+            "timer (for eksempel «2001 Timelønn»). Finnes den ikke, opprett den i Tripletex: "
+            "Lønn › Lønnsarter, og synkroniser."
+        ),
+    ),
+    "hours_salary_type_inactive": (
+        _l("Lønnsarten for timer, %(salary_type)s, er ikke lenger aktiv i Tripletex."),
+        _l(
+            "TiPro: Admin › Overføringer › Lønnsart for timer — velg en aktiv lønnsart, eller "
+            "aktiver den i Tripletex: Lønn › Lønnsarter og synkroniser."
+        ),
+    ),
     "price_missing": (
         _l("Fakturerbare timer på %(project)s (%(activity)s) %(when)s får timepris 0 i Tripletex."),
         _l(
@@ -346,6 +363,8 @@ FIX_IN_TIPRO = frozenset(
         "absence_no_activity",
         "absence_no_salary_type",
         "absence_salary_type_inactive",
+        "hours_salary_type_missing",
+        "hours_salary_type_inactive",
     }
 )
 
@@ -776,46 +795,64 @@ def _ends_session() -> None:
     db.session.commit()
 
 
-def _read_fresh(loaded: _Loaded, client: TripletexClient | None, want_rates: bool) -> _Fresh:
-    """Ask Tripletex; every failure becomes a problem on the result, never an exception."""
+def _read_fresh(
+    people: list[_Loaded], client: TripletexClient | None, want_rates: set[int]
+) -> list[_Fresh]:
+    """Ask Tripletex about everybody at once, one _Fresh per person (same order).
+
+    Employees, projects and month statuses are read by id lists (≤100 ids a call), so the
+    calls grow with the number of people only by one per 100 per kind. The employee's own
+    rates (`want_rates`: indexes of people whose billable hours no stored rate prices) are
+    the exception: Tripletex filters /employee/hourlyCostAndRate by ONE employee. Every
+    failure becomes a problem on the results, never an exception.
+    """
     from tipro.sync.connection import build_client, check_access
 
-    fresh = _Fresh()
+    shared = _Fresh()  # failure and missing access: the same for everybody
+    out = [_Fresh() for _ in people]
     own_client = client is None
     if client is None:
-        company = db.session.get(Company, loaded.company_id)
+        company = db.session.get(Company, people[0].company_id)
         if company is None or not company.tripletex_employee_token_encrypted:
             db.session.commit()
-            fresh.failure = Problem("tripletex_not_connected", True, {})
-            return fresh
+            shared.failure = Problem("tripletex_not_connected", True, {})
+            return _share(shared, out)
         try:
             client = build_client(db.session, company, _fresh_settings())
         except TripletexError:
             db.session.commit()
-            fresh.failure = Problem("tripletex_reconnect", True, {})
-            return fresh
+            shared.failure = Problem("tripletex_reconnect", True, {})
+            return _share(shared, out)
     db.session.commit()  # no transaction stays open while Tripletex answers
     try:
         if client not in _ACCESS_CHECKED:
             _ACCESS_CHECKED[client] = check_access(client, clock.today())
-        fresh.missing_access.update(_ACCESS_CHECKED[client])
-        _read_employee(client, loaded, fresh)
-        _read_projects(client, loaded, fresh)
-        _read_months(client, loaded, fresh)
-        if want_rates and loaded.employee_tx_id is not None:
-            _read_rates(client, loaded, fresh)
+        shared.missing_access.update(_ACCESS_CHECKED[client])
+        _read_employees(client, people, out, shared)
+        _read_projects(client, people, out, shared)
+        _read_months(client, people, out, shared)
+        for index in sorted(want_rates):
+            if people[index].employee_tx_id is not None:
+                _read_rates(client, people[index], out[index], shared)
     except NeedsReconnect:
-        fresh.failure = Problem("tripletex_reconnect", True, {})
+        shared.failure = Problem("tripletex_reconnect", True, {})
     except TripletexError as error:
         # What support needs to find it (never the HTTP library's text: it names hosts).
         params = {"status": error.status, "request_id": error.request_id}
-        fresh.failure = Problem(
+        shared.failure = Problem(
             "tripletex_unreachable", True, {k: v for k, v in params.items() if v is not None}
         )
     finally:
         if own_client:
             client.close()
-    return fresh
+    return _share(shared, out)
+
+
+def _share(shared: _Fresh, out: list[_Fresh]) -> list[_Fresh]:
+    for fresh in out:
+        fresh.failure = shared.failure
+        fresh.missing_access = shared.missing_access
+    return out
 
 
 def _guarded(fresh: _Fresh, area: str, read) -> Any:
@@ -827,46 +864,65 @@ def _guarded(fresh: _Fresh, area: str, read) -> Any:
         return None
 
 
-def _read_employee(client: TripletexClient, loaded: _Loaded, fresh: _Fresh) -> None:
-    if loaded.employee_tx_id is None:
+def _by_employee(people: list[_Loaded]) -> dict[int, list[int]]:
+    """Tripletex employee id → indexes of the people linked to it."""
+    out: dict[int, list[int]] = {}
+    for index, person in enumerate(people):
+        if person.employee_tx_id is not None:
+            out.setdefault(person.employee_tx_id, []).append(index)
+    return out
+
+
+def _read_employees(
+    client: TripletexClient, people: list[_Loaded], out: list[_Fresh], shared: _Fresh
+) -> None:
+    wanted = _by_employee(people)
+    if not wanted:
         return
     result = _guarded(
-        fresh,
+        shared,
         "employees",
-        lambda: client.list_employees(ids=[loaded.employee_tx_id], include_contacts=True),
+        lambda: client.list_employees(ids=sorted(wanted), include_contacts=True),
     )
     if result is None:
         return
-    found = [e for e in result if e.get("id") == loaded.employee_tx_id]
-    fresh.employee_found = bool(found)
-    if found:
-        fresh.employments = []
-        for employment in found[0].get("employments") or []:
-            start = _iso(employment.get("startDate"))
-            if start is None:
-                continue
-            fresh.employments.append(
-                (
-                    start,
-                    _iso(employment.get("endDate")) if employment.get("endDate") else None,
-                    bool((employment.get("division") or {}).get("id")),
+    found = {e.get("id"): e for e in result}
+    for employee_id, indexes in wanted.items():
+        raw = found.get(employee_id)
+        employments = None
+        if raw is not None:
+            employments = []
+            for employment in raw.get("employments") or []:
+                start = _iso(employment.get("startDate"))
+                if start is None:
+                    continue
+                employments.append(
+                    (
+                        start,
+                        _iso(employment.get("endDate")) if employment.get("endDate") else None,
+                        bool((employment.get("division") or {}).get("id")),
+                    )
                 )
-            )
+        for index in indexes:
+            out[index].employee_found = raw is not None
+            out[index].employments = list(employments) if employments is not None else None
 
 
-def _read_projects(client: TripletexClient, loaded: _Loaded, fresh: _Fresh) -> None:
+def _read_projects(
+    client: TripletexClient, people: list[_Loaded], out: list[_Fresh], shared: _Fresh
+) -> None:
     by_tx = {
         e.project.tripletex_id: e.project.id
-        for e in loaded.entries
+        for person in people
+        for e in person.entries
         if e.project is not None and e.project.is_active
     }
     if not by_tx:
         return
-    result = _guarded(fresh, "projects", lambda: client.list_projects(ids=sorted(by_tx)))
+    result = _guarded(shared, "projects", lambda: client.list_projects(ids=sorted(by_tx)))
     if result is None:
         return
-    for local_id in by_tx.values():
-        fresh.projects[local_id] = _FreshProject(found=False)
+    projects = {local_id: _FreshProject(found=False) for local_id in by_tx.values()}
     for raw in result:
         local_id = by_tx.get(raw.get("id"))
         if local_id is None:
@@ -896,30 +952,52 @@ def _read_projects(client: TripletexClient, loaded: _Loaded, fresh: _Fresh) -> N
                     bool(link.get("isClosed")),
                 )
             )
-        fresh.projects[local_id] = project
+        projects[local_id] = project
+    for person, fresh in zip(people, out, strict=True):
+        fresh.projects = {
+            e.project.id: projects[e.project.id]
+            for e in person.entries
+            if e.project is not None and e.project.id in projects
+        }
 
 
-def _read_months(client: TripletexClient, loaded: _Loaded, fresh: _Fresh) -> None:
-    if loaded.employee_tx_id is None or fresh.employee_found is False:
-        return
-    months = sorted({f"{e.day.year:04d}-{e.day.month:02d}" for e in loaded.entries})
-    for month in months:
-        result = _guarded(
-            fresh, "timesheet", lambda m=month: client.month_status([loaded.employee_tx_id], m)
-        )
-        if result is None:
+def _read_months(
+    client: TripletexClient, people: list[_Loaded], out: list[_Fresh], shared: _Fresh
+) -> None:
+    """The timesheet month status of everybody with hours in a month: per month, ≤100 ids."""
+    by_month: dict[str, set[int]] = {}
+    wanted = _by_employee(people)
+    for employee_id, indexes in wanted.items():
+        if any(out[i].employee_found is False for i in indexes):
             continue
-        for status in result:
-            if (status.get("employee") or {}).get("id") not in (None, loaded.employee_tx_id):
+        for index in indexes:
+            for entry in people[index].entries:
+                by_month.setdefault(f"{entry.day.year:04d}-{entry.day.month:02d}", set()).add(
+                    employee_id
+                )
+    for month, employees in sorted(by_month.items()):
+        ordered = sorted(employees)
+        for start in range(0, len(ordered), MAX_IDS_PER_READ):
+            chunk = ordered[start : start + MAX_IDS_PER_READ]
+            result = _guarded(
+                shared, "timesheet", lambda m=month, c=chunk: client.month_status(c, m)
+            )
+            if result is None:
                 continue
-            if status.get("approved"):
+            for status in result:
+                employee_id = (status.get("employee") or {}).get("id")
+                if employee_id is None and len(chunk) == 1:
+                    employee_id = chunk[0]
+                if employee_id not in employees or not status.get("approved"):
+                    continue
                 until = status.get("approvedUntilDate")
-                fresh.locked[month] = _iso(until) if until else None
+                for index in wanted[employee_id]:
+                    out[index].locked[month] = _iso(until) if until else None
 
 
-def _read_rates(client: TripletexClient, loaded: _Loaded, fresh: _Fresh) -> None:
+def _read_rates(client: TripletexClient, loaded: _Loaded, fresh: _Fresh, shared: _Fresh) -> None:
     result = _guarded(
-        fresh, "employees", lambda: client.list_hourly_cost_and_rates(loaded.employee_tx_id)
+        shared, "employees", lambda: client.list_hourly_cost_and_rates(loaded.employee_tx_id)
     )
     if result is None:
         return
@@ -981,14 +1059,51 @@ def check(
     payroll_mode: "timesheet" or "salary" (default: the company's setting, else timesheet).
     client: a Tripletex client to reuse (the caller closes it), e.g. across a bulk approval.
     """
-    loaded = _load(user, first, last)
-    company = db.session.get(Company, loaded.company_id)
+    user_id = user.id
+    return check_many([user], first, last, fresh=fresh, payroll_mode=payroll_mode, client=client)[
+        user_id
+    ]
+
+
+def check_many(
+    users: list[User],
+    first: date,
+    last: date,
+    *,
+    fresh: bool = True,
+    payroll_mode: str | None = None,
+    client: TripletexClient | None = None,
+) -> dict[int, list[Problem]]:
+    """`check` for several people of one company at once: {user id: problems}.
+
+    The fresh reads are shared: one read per kind per 100 people (employees, projects, month
+    statuses), not one per person — what the transfer's pre-flight uses for a whole batch.
+    """
+    if not users:
+        return {}
+    user_ids = [u.id for u in users]
+    people = [_load(u, first, last) for u in users]
+    company = db.session.get(Company, people[0].company_id)
     mode = _payroll_mode(company, payroll_mode)
-    billable = _billable_lines(loaded)
-    unresolved = any(rate is None for _entry, rate in billable)
-    tx = _Fresh()
-    if fresh:
-        tx = _read_fresh(loaded, client, want_rates=unresolved)
+    billables = [_billable_lines(p) for p in people]
+    unresolved = {i for i, lines in enumerate(billables) if any(r is None for _e, r in lines)}
+    hours_problem = None
+    if mode == PAYROLL_SALARY and any(e.kind == "work" for p in people for e in p.entries):
+        hours_problem = hours_salary_type_problem(company)
+    txs = _read_fresh(people, client, unresolved) if fresh else [_Fresh() for _ in people]
+    return {
+        user_id: _problems(loaded, tx, mode, billable, hours_problem)
+        for user_id, loaded, tx, billable in zip(user_ids, people, txs, billables, strict=True)
+    }
+
+
+def _problems(
+    loaded: _Loaded,
+    tx: _Fresh,
+    mode: str,
+    billable: list[tuple[_Entry, Decimal | None]],
+    hours_problem: Problem | None,
+) -> list[Problem]:
     out = _Collector()
     if tx.failure is not None:
         out.add(tx.failure.code, tx.failure.blocking, **tx.failure.params)
@@ -999,7 +1114,23 @@ def check(
     _check_entries(loaded, tx, mode, out)
     _check_supplements(loaded, mode, out)
     _check_prices(loaded, tx, billable, out)
+    if hours_problem is not None and any(e.kind == "work" for e in loaded.entries):
+        out.add(hours_problem.code, hours_problem.blocking, **hours_problem.params)
     return out.problems()
+
+
+def hours_salary_type_problem(company: Company | None) -> Problem | None:
+    """Lønnsbilag sends ordinary hours on the company's «Lønnsart for timer»: a problem when
+    there is none (not chosen, no default by number) or it is no longer active."""
+    from tipro.transfers.settings import hours_salary_type
+
+    salary_type = hours_salary_type(company) if company is not None else None
+    if salary_type is None:
+        return Problem("hours_salary_type_missing", True, {})
+    if not salary_type.is_active:
+        label = _label(salary_type.number, salary_type.name)
+        return Problem("hours_salary_type_inactive", True, {"salary_type": label})
+    return None
 
 
 def _check_employee(loaded: _Loaded, tx: _Fresh, mode: str, out: _Collector) -> None:
@@ -1238,5 +1369,7 @@ __all__ = [
     "Problem",
     "TEXTS",
     "check",
+    "check_many",
+    "hours_salary_type_problem",
     "resolve_rate",
 ]

@@ -79,6 +79,12 @@ class Company(Timestamped, db.Model):
     order_grouping: Mapped[str] = mapped_column(
         String(20), default="project", server_default="project", nullable=False
     )
+    # Lønnsbilag: the salary type the approved ordinary hours go on (e.g. «2001 Timelønn»);
+    # None: tipro.transfers.settings.hours_salary_type picks the synced default by number.
+    # use_alter: salary_types refers back to companies.
+    hours_salary_type_id: Mapped[int | None] = mapped_column(
+        ForeignKey("salary_types.id", ondelete="SET NULL", use_alter=True)
+    )
 
     users: Mapped[list[User]] = relationship(back_populates="company")
 

@@ -14,7 +14,9 @@ the calendar month, the desired Tripletex object per stable key:
   employee/date/activity priced like the pre-flight (resolve_rate) and per supplement product;
   corrections in place while the order is open, else a correction order for the difference;
 - lønnsbilag (plan_salary): a payslip per employee, posted together as one salary
-  transaction; a change after transfer is a correcting payslip for the difference.
+  transaction: ordinary hours on the company's «Lønnsart for timer», supplements and absence
+  on their salary types, rate × count per project; a change after transfer is a correcting
+  payslip for the difference.
 
 Each key is compared with the ledger's last confirmed item for it → new / changed / unchanged /
 correction (the total became 0, or the key's hours are gone from an approved period: delete).
@@ -43,6 +45,7 @@ from tipro.extensions import db
 from tipro.models import (
     AbsenceType,
     Activity,
+    Company,
     Customer,
     CustomField,
     CustomFieldValue,
@@ -641,6 +644,28 @@ def _add_lines(into: LineMap, lines: LineMap, sign: int = 1) -> None:
         del into[index]
 
 
+def _chains(item_kind: str, month: date) -> dict[str, list[tuple[str, Known]]]:
+    """Per base key, the month's objects the ledger says exist: the base and its
+    corrections («…:k1», «…:k2»), in that order (orders and payslips)."""
+    chains: dict[str, list[tuple[str, Known]]] = defaultdict(list)
+    for key, prev in ledger((item_kind,), month=month).items():
+        if _exists(prev):
+            chains[base_key(key)].append((key, prev))
+    for chain in chains.values():
+        chain.sort(key=lambda kv: correction_number(kv[0]))
+    return chains
+
+
+def keep_sent(desired: LineMap, sent: LineMap, blocked: set[str]) -> None:
+    """Line keys with a reopened (not approved) entry hold what was sent until they are
+    approved again: the approved rest of such a key is not added on top."""
+    for index in [i for i in desired if i[0] in blocked]:
+        del desired[index]
+    for index, line in sent.items():
+        if index[0] in blocked:
+            _add_lines(desired, {index: line})
+
+
 def order_payload(header: dict, key: str, lines: LineMap, *, correction: bool = False) -> dict:
     """The order body (plus «_lines», TiPro's line keys, stripped before sending)."""
     ordered = sorted(lines.values(), key=lambda ln: (ln.line_key, ln.price))
@@ -908,15 +933,11 @@ def plan_orders(
     """
     first, _last = month_span(month)
     wants = desired_orders(first, grouping, employee_rates)
-    known = ledger((ITEM_ORDER,), month=first)
-    chains: dict[str, list[tuple[str, Known]]] = defaultdict(list)
-    for key, prev in known.items():
-        if _exists(prev):
-            chains[base_key(key)].append((key, prev))
+    chains = _chains(ITEM_ORDER, first)
     out: list[PlannedItem] = []
     for base in sorted(set(wants) | set(chains)):
         want = wants.get(base)
-        chain = sorted(chains.get(base, []), key=lambda kv: correction_number(kv[0]))
+        chain = chains.get(base, [])
         desired: LineMap = {}
         if want is not None:
             _add_lines(desired, want.lines)
@@ -924,11 +945,7 @@ def plan_orders(
         for _key, prev in chain:
             _add_lines(sent_all, lines_of(prev.payload))
         if want is not None:
-            for line_key in want.blocked:
-                # Reopened entries: what was sent stays until they are approved again.
-                for index, line in sent_all.items():
-                    if index[0] == line_key:
-                        _add_lines(desired, {index: line})
+            keep_sent(desired, sent_all, want.blocked)
         header = dict(want.header) if want else _header_of(chain)
         if not chain:
             if want is None or not desired:
@@ -1027,16 +1044,33 @@ def key_in_description(description: str | None) -> str | None:
     return text.removeprefix("TiPro ").split(" · ")[0].strip() or None
 
 
-def wage_of(details: list[dict], day: date) -> Decimal:
-    """Hourly wage from Tripletex employment details valid on `day` (hourlyWage, else
-    annualSalary / 1950); 0 when unknown."""
+def _details_on(details: list[dict], day: date) -> dict | None:
+    """The employment details valid on `day` (the newest dated on or before it)."""
     valid = sorted(
         (d for d in details if d.get("date") and date.fromisoformat(d["date"]) <= day),
         key=lambda d: d["date"],
     )
-    if not valid:
+    return valid[-1] if valid else None
+
+
+def paid_by_the_hour(details: list[dict], day: date) -> bool:
+    """Whether the employment valid on `day` pays per hour. A monthly wage is paid by
+    Tripletex's own payroll whatever the hours, so its ordinary hours are not sent again."""
+    newest = _details_on(details, day)
+    if newest is None:
+        return False
+    kind = newest.get("remunerationType")
+    if kind:
+        return kind == "HOURLY_WAGE"
+    return Decimal(str(newest.get("hourlyWage") or 0)) > 0
+
+
+def wage_of(details: list[dict], day: date) -> Decimal:
+    """Hourly wage from Tripletex employment details valid on `day` (hourlyWage, else
+    annualSalary / 1950); 0 when unknown."""
+    newest = _details_on(details, day)
+    if newest is None:
         return ZERO
-    newest = valid[-1]
     hourly = Decimal(str(newest.get("hourlyWage") or 0))
     if hourly > 0:
         return hourly.quantize(_CENT)
@@ -1055,13 +1089,20 @@ class _SlipWant:
     blocked: set[str] = field(default_factory=set)
 
 
-def desired_salary(month: date, wages: dict[int, list[dict]] | None = None) -> dict[int, _SlipWant]:
+def desired_salary(
+    month: date,
+    wages: dict[int, list[dict]] | None = None,
+    hours_type: tuple[int, str] | None = None,
+) -> dict[int, _SlipWant]:
     """Per employee: specifications per salary type and project, rate × count.
 
-    What has a salary type in TiPro becomes a specification: supplements (their type's
-    salary type; «nok» supplements count 1 × the amount, others count × the employee's hourly
-    wage) and absence (its type's salary type, hours × the hourly wage). The hourly wage is
-    Tripletex's (employment details valid on the month's last day), read fresh by the caller.
+    Ordinary hours (work entries) go on `hours_type` (Tripletex id and name of the company's
+    «Lønnsart for timer», settings.hours_salary_type), hours × the hourly wage, per project,
+    for people paid by the hour only (a monthly wage does not depend on the hours);
+    supplements on their type's salary type («nok» supplements count 1 × the amount, others
+    count × the hourly wage); absence on its type's salary type, hours × the hourly wage.
+    The hourly wage is Tripletex's (employment details valid on the month's last day), read
+    fresh by the caller. Without `hours_type` ordinary hours are left out (start refuses).
     """
     first, last = month_span(month)
     wages = wages or {}
@@ -1103,6 +1144,11 @@ def desired_salary(month: date, wages: dict[int, list[dict]] | None = None) -> d
         .join(SalaryType, SalaryType.id == AbsenceType.salary_type_id)
         .order_by(TimeEntry.date, TimeEntry.id)
     ).all()
+    work = []
+    if hours_type is not None:
+        work = db.session.execute(
+            base.where(TimeEntry.kind == "work").order_by(TimeEntry.date, TimeEntry.id)
+        ).all()
     slips: dict[int, _SlipWant] = {}
 
     def add(row, st_tx, st_name, count, rate, amount_note):
@@ -1124,6 +1170,11 @@ def desired_salary(month: date, wages: dict[int, list[dict]] | None = None) -> d
         line.count += count
         slip.entries.append((entry_id, count, amount_note))
 
+    for row in work:
+        if not paid_by_the_hour(wages.get(row[4], []), last):
+            continue
+        rate = wage_of(wages.get(row[4], []), last)
+        add(row, hours_type[0], hours_type[1], Decimal(row[3]), rate, None)
     for row in supplements:
         st_tx, st_name, unit, quantity, amount = row[8:]
         if unit == "nok":
@@ -1184,17 +1235,13 @@ def plan_salary(month: date, wages: dict[int, list[dict]] | None = None) -> list
     unresolved: the runner looks for it in /salary/payslip before anything is posted.
     """
     first, last = month_span(month)
-    slips = desired_salary(first, wages)
-    known = ledger((ITEM_SALARY_TRANSACTION,), month=first)
-    chains: dict[str, list[tuple[str, Known]]] = defaultdict(list)
-    for key, prev in known.items():
-        if _exists(prev):
-            chains[base_key(key)].append((key, prev))
+    slips = desired_salary(first, wages, _hours_salary_type())
+    chains = _chains(ITEM_SALARY_TRANSACTION, first)
     wanted = {salary_key(first, emp): slip for emp, slip in slips.items()}
     out: list[PlannedItem] = []
     for base in sorted(set(wanted) | set(chains)):
         slip = wanted.get(base)
-        chain = sorted(chains.get(base, []), key=lambda kv: correction_number(kv[0]))
+        chain = chains.get(base, [])
         emp_tx = int(base.split(":")[2])
         pending = [(k, p) for k, p in chain if p.state in (ITEM_NEEDS_CHECK, ITEM_SENDING)]
         if pending:
@@ -1210,10 +1257,7 @@ def plan_salary(month: date, wages: dict[int, list[dict]] | None = None) -> list
         for _key, prev in chain:
             _add_lines(sent, salary_lines_of(prev.payload))
         if slip is not None:
-            for line_key in slip.blocked:
-                for index, line in sent.items():
-                    if index[0] == line_key:
-                        _add_lines(desired, {index: line})
+            keep_sent(desired, sent, slip.blocked)
         remainder = line_difference(desired, sent)
         department = slip.department_tx if slip else None
         if not chain:
@@ -1231,6 +1275,17 @@ def plan_salary(month: date, wages: dict[int, list[dict]] | None = None) -> list
         payload = salary_payload(key, emp_tx, department, remainder)
         out.append(_salary_item(key, OP_CREATE, CHANGE_CORRECTION, payload, slip, emp_tx, last))
     return out
+
+
+def _hours_salary_type() -> tuple[int, str] | None:
+    """(Tripletex id, name) of the company's salary type for ordinary hours, if any."""
+    from tipro.tenancy import current_company_id
+    from tipro.transfers.settings import hours_salary_type
+
+    salary_type = hours_salary_type(db.session.get(Company, current_company_id()))
+    if salary_type is None or not salary_type.is_active:
+        return None
+    return salary_type.tripletex_id, salary_type.name
 
 
 def _salary_item(key, operation, change, payload, slip, emp_tx, day) -> PlannedItem:

@@ -21,7 +21,8 @@ from tipro.models.transfer import ITEM_STATES
 from tipro.security import parse_id, role_required
 from tipro.tenancy import get_or_404
 from tipro.transfers import queries, services
-from tipro.transfers.forms import ConfirmForm, StartForm
+from tipro.transfers import settings as transfer_settings
+from tipro.transfers.forms import ConfirmForm, HoursSalaryTypeForm, StartForm
 
 bp = Blueprint("transfers", __name__)
 
@@ -118,12 +119,23 @@ def _refused(error: UserError, back: str):
 # ---------------------------------------------------------------- the list and «Overfør»
 
 
-def _index_page(form: StartForm, status: int = 200):
+def _hours_form(formdata=None) -> HoursSalaryTypeForm:
+    return HoursSalaryTypeForm.for_company(
+        current_user.company,
+        transfer_settings.salary_type_choices(),
+        transfer_settings.default_hours_salary_type(),
+        formdata=formdata,
+    )
+
+
+def _index_page(form: StartForm, status: int = 200, hours_form: HoursSalaryTypeForm = None):
     running = {kind: services.active_batch(kind) for kind in KIND_LABELS}
     return (
         render_template(
             "transfers/index.html",
             form=form,
+            hours_form=hours_form or _hours_form(),
+            payroll_mode=current_user.company.payroll_mode,
             batches=services.batches(limit=50),
             running={k: b for k, b in running.items() if b is not None},
             refusal=_connection_refusal(),
@@ -141,6 +153,27 @@ def index():
     month = queries.default_month()
     form.month.data = f"{month.year}-{month.month:02d}"
     return _index_page(form)
+
+
+@bp.post("/overforinger/lonnsart")
+@role_required("admin")
+def hours_salary_type_save():
+    """«Lønnsart for timer» (lønnsbilag); audited with the other transfer settings."""
+    hours_form = _hours_form(request.form)
+    start_form = StartForm(formdata=None)
+    if not hours_form.validate_on_submit():
+        return _index_page(start_form, 400, hours_form)
+    value = hours_form.hours_salary_type_id.data
+    try:
+        changed = transfer_settings.save_hours_salary_type(
+            current_user, int(value) if value else None
+        )
+    except UserError as error:
+        db.session.rollback()
+        hours_form.hours_salary_type_id.errors = [error.message]
+        return _index_page(start_form, 422, hours_form)
+    flash(_("Innstillingene er lagret.") if changed else _("Ingen endringer."))
+    return redirect(url_for(".index") + "#lonnsart", 303)
 
 
 @bp.post("/overforinger/forhandsvis")

@@ -251,7 +251,8 @@ class Runner:
     # ----- pre-flight -------------------------------------------------------------------------
 
     def _preflight(self) -> None:
-        """A fresh pre-flight per person; blocking problems fail that person's pending items."""
+        """A fresh pre-flight for everybody at once (preflight.check_many: reads by id lists,
+        not per person); blocking problems fail that person's pending items."""
         from tipro.approvals import preflight
 
         batch = self._batch()
@@ -263,23 +264,24 @@ class Runner:
         payroll_mode = "salary" if batch.mode == MODE_SALARY else "timesheet"
         first, last = month_span(batch.month)
         user_ids = sorted({i.user_id for i in self._items(ITEM_PENDING) if i.user_id is not None})
-        db.session.commit()
-        for user_id in user_ids:
-            user = db.session.get(User, user_id)
-            problems = preflight.check(
-                user, first, last, fresh=True, payroll_mode=payroll_mode, client=self.client
-            )
-            blocking = [p for p in problems if p.blocking]
-            if not blocking:
-                db.session.commit()
-                continue
-            problem = blocking[0]
-            message, hint = problem.message, problem.hint
-            for item in self._items(ITEM_PENDING):
-                if item.user_id == user_id:
-                    self._fail(item, texts.PREFLIGHT, message=message, hint=hint)
-                    item.error_code = f"{texts.PREFLIGHT}:{problem.code}"
+        if not user_ids:
             db.session.commit()
+            return
+        users = list(db.session.scalars(select(User).where(User.id.in_(user_ids))))
+        found = preflight.check_many(
+            users, first, last, fresh=True, payroll_mode=payroll_mode, client=self.client
+        )
+        blocking = {
+            user_id: next(p for p in problems if p.blocking)
+            for user_id, problems in found.items()
+            if any(p.blocking for p in problems)
+        }
+        for item in self._items(ITEM_PENDING):
+            problem = blocking.get(item.user_id)
+            if problem is not None:
+                self._fail(item, texts.PREFLIGHT, message=problem.message, hint=problem.hint)
+                item.error_code = f"{texts.PREFLIGHT}:{problem.code}"
+        db.session.commit()
 
     # ----- sending ----------------------------------------------------------------------------
 
@@ -340,44 +342,12 @@ class Runner:
         db.session.commit()
 
     def _send_list(self, kind: str, op: str, ids: list[int]) -> None:
-        items = [db.session.get(TransferItem, i) for i in ids]
-        bodies = [self._body(i, op) for i in items]
-        self._mark_sending(items)
-        self.calls = []
-        client = self.client
-        try:
-            if op == OP_CREATE:
-                answer = client.post("/timesheet/entry/list", bodies)
-            else:
-                answer = client.put("/timesheet/entry/list", bodies)
-        except OutcomeUnknown as exc:
-            items = [db.session.get(TransferItem, i) for i in ids]
-            self._log(items, bodies, None)
-            for item in items:
-                item.state = ITEM_NEEDS_CHECK
-                item.error_message = exc.user_message
-            db.session.commit()
+        write = self.client.post if op == OP_CREATE else self.client.put
+        bodies, values = self._list_write(
+            ids, op, lambda b: write("/timesheet/entry/list", b), self._send_one
+        )
+        if values is None:
             return
-        except (RateLimited, ServerError):
-            self._back_to_pending(ids, bodies)
-            raise
-        except NeedsReconnect:
-            self._back_to_pending(ids, bodies)
-            raise
-        except TripletexError:
-            # All-or-nothing: nothing was stored. Send them one by one so a bad one fails alone.
-            items = [db.session.get(TransferItem, i) for i in ids]
-            self._log(items, bodies, None)
-            for item in items:
-                item.state = ITEM_PENDING
-            db.session.commit()
-            if len(ids) == 1:
-                self._send_one(ids[0])
-            else:
-                for item_id in ids:
-                    self._send_one(item_id)
-            return
-        values = (answer or {}).get("values") or []
         items = [db.session.get(TransferItem, i) for i in ids]
         self._log(items, bodies, values)
         for item, value in zip(items, values, strict=False):
@@ -385,6 +355,53 @@ class Runner:
         for item in items[len(values) :]:
             item.state = ITEM_NEEDS_CHECK  # fewer answers than bodies: read back
         db.session.commit()
+
+    def _list_write(
+        self,
+        ids: list[int],
+        op: str,
+        request: Callable[[list[dict]], Any],
+        send_one: Callable[[int], None],
+    ) -> tuple[list[dict], list[dict] | None]:
+        """One /list write of these items («sending» committed first): (bodies, Tripletex's
+        answers in order), or answers None when the outcome is unknown (needs_check) or it
+        was rejected (then each was sent alone)."""
+        items = [db.session.get(TransferItem, i) for i in ids]
+        bodies = [self._body(i, op) for i in items]
+        self._mark_sending(items)
+        self.calls = []
+        try:
+            answer = request(bodies)
+        except OutcomeUnknown as exc:
+            self._unknown(ids, bodies, exc)
+            return bodies, None
+        except (RateLimited, ServerError, NeedsReconnect):
+            self._back_to_pending(ids, bodies)
+            raise
+        except TripletexError:
+            self._one_by_one(ids, bodies, send_one)
+            return bodies, None
+        return bodies, (answer or {}).get("values") or []
+
+    def _unknown(self, ids: list[int], bodies, exc: OutcomeUnknown) -> None:
+        """The write may have landed: «needs_check», read before anything is sent again."""
+        items = [db.session.get(TransferItem, i) for i in ids]
+        self._log(items, bodies, None)
+        for item in items:
+            item.state = ITEM_NEEDS_CHECK
+            item.error_message = exc.user_message
+        db.session.commit()
+
+    def _one_by_one(self, ids: list[int], bodies, send_one: Callable[[int], None]) -> None:
+        """A rejected /list write stored nothing (all or nothing): send each alone, so a bad
+        one fails alone."""
+        items = [db.session.get(TransferItem, i) for i in ids]
+        self._log(items, bodies, None)
+        for item in items:
+            item.state = ITEM_PENDING
+        db.session.commit()
+        for item_id in ids:
+            send_one(item_id)
 
     def _back_to_pending(self, ids: list[int], bodies) -> None:
         items = [db.session.get(TransferItem, i) for i in ids]
@@ -423,11 +440,7 @@ class Runner:
                 params = {"version": version} if item.item_kind == ITEM_TIMESHEET_ENTRY else None
                 client.delete(f"{path}/{target}", params)
         except OutcomeUnknown as exc:
-            item = db.session.get(TransferItem, item_id)
-            self._log([item], [body], None)
-            item.state = ITEM_NEEDS_CHECK
-            item.error_message = exc.user_message
-            db.session.commit()
+            self._unknown([item_id], [body], exc)
             return
         except (RateLimited, ServerError, NeedsReconnect):
             self._back_to_pending([item_id], [body])
@@ -493,14 +506,9 @@ class Runner:
             by_kind[kind].append((emp, day))
         client = self.client
         if ITEM_TIMESHEET_ENTRY in by_kind:
-            pairs = by_kind[ITEM_TIMESHEET_ENTRY]
-            first = min(d for _e, d in pairs)
-            last = max(d for _e, d in pairs)
-            emps = sorted({e for e, _d in pairs})
+            first, stop, emps = _span(by_kind[ITEM_TIMESHEET_ENTRY])
             for start in range(0, len(emps), CHUNK):
-                found = client.list_timesheet_entries(
-                    first, last + timedelta(days=1), emps[start : start + CHUNK]
-                )
+                found = client.list_timesheet_entries(first, stop, emps[start : start + CHUNK])
                 for obj in found:
                     project = (obj.get("project") or {}).get("id") or 0
                     key = (
@@ -510,11 +518,9 @@ class Runner:
                     out[key] = obj
                     out[f"#{ITEM_TIMESHEET_ENTRY}#{obj['id']}"] = obj
         if ITEM_SALARY_TYPE_SPEC in by_kind:
-            pairs = by_kind[ITEM_SALARY_TYPE_SPEC]
-            first = min(d for _e, d in pairs)
-            last = max(d for _e, d in pairs)
-            for emp in sorted({e for e, _d in pairs}):
-                found = client.list_salary_type_specifications(first, last + timedelta(days=1), emp)
+            first, stop, emps = _span(by_kind[ITEM_SALARY_TYPE_SPEC])
+            for emp in emps:  # Tripletex filters these by ONE employee
+                found = client.list_salary_type_specifications(first, stop, emp)
                 for obj in found:
                     key = f"sts:{obj['employee']['id']}:{obj['date']}:{obj['salaryType']['id']}"
                     out[key] = obj
@@ -526,13 +532,9 @@ class Runner:
             out.update(self._read_payslips(emps))
         if ITEM_SALARY_PROJECT_SPEC in by_kind:
             # No uniqueness in Tripletex: ours are the ones whose description carries our key.
-            pairs = by_kind[ITEM_SALARY_PROJECT_SPEC]
-            first = min(d for _e, d in pairs)
-            last = max(d for _e, d in pairs)
-            for emp in sorted({e for e, _d in pairs}):
-                found = client.list_salary_project_type_specifications(
-                    first, last + timedelta(days=1), emp
-                )
+            first, stop, emps = _span(by_kind[ITEM_SALARY_PROJECT_SPEC])
+            for emp in emps:
+                found = client.list_salary_project_type_specifications(first, stop, emp)
                 for obj in found:
                     out[f"#{ITEM_SALARY_PROJECT_SPEC}#{obj['id']}"] = obj
                     description = obj.get("description") or ""
@@ -656,34 +658,11 @@ class Runner:
 
     def _send_orders(self, ids: list[int]) -> None:
         """POST /order/list (≤ 100), record the ids, read back with the lines."""
-        items = [db.session.get(TransferItem, i) for i in ids]
-        bodies = [self._body(i, OP_CREATE) for i in items]
-        self._mark_sending(items)
-        self.calls = []
-        try:
-            answer = self.client.post("/order/list", bodies)
-        except OutcomeUnknown as exc:
-            items = [db.session.get(TransferItem, i) for i in ids]
-            self._log(items, bodies, None)
-            for item in items:
-                item.state = ITEM_NEEDS_CHECK
-                item.error_message = exc.user_message
-            db.session.commit()
+        bodies, values = self._list_write(
+            ids, OP_CREATE, lambda b: self.client.post("/order/list", b), self._send_order_one
+        )
+        if values is None:
             return
-        except (RateLimited, ServerError, NeedsReconnect):
-            self._back_to_pending(ids, bodies)
-            raise
-        except TripletexError:
-            # All-or-nothing: nothing was stored. One by one, so a bad one fails alone.
-            items = [db.session.get(TransferItem, i) for i in ids]
-            self._log(items, bodies, None)
-            for item in items:
-                item.state = ITEM_PENDING
-            db.session.commit()
-            for item_id in ids:
-                self._send_order_one(item_id)
-            return
-        values = (answer or {}).get("values") or []
         items = [db.session.get(TransferItem, i) for i in ids]
         self._log(items, bodies, values)
         for item, value in zip(items, values, strict=False):
@@ -734,11 +713,7 @@ class Runner:
             else:
                 self.client.delete(f"/order/{target}")
         except OutcomeUnknown as exc:
-            item = db.session.get(TransferItem, item_id)
-            self._log([item], [body], None)
-            item.state = ITEM_NEEDS_CHECK
-            item.error_message = exc.user_message
-            db.session.commit()
+            self._unknown([item_id], [body], exc)
             return
         except (RateLimited, ServerError, NeedsReconnect):
             self._back_to_pending([item_id], [body])
@@ -913,12 +888,7 @@ class Runner:
         try:
             answer = self.client.post("/salary/transaction", body)
         except OutcomeUnknown as exc:
-            items = [db.session.get(TransferItem, i) for i in ids]
-            self._log(items, slips, None)
-            for item in items:
-                item.state = ITEM_NEEDS_CHECK
-                item.error_message = exc.user_message
-            db.session.commit()
+            self._unknown(ids, slips, exc)
             return
         except (RateLimited, ServerError, NeedsReconnect):
             self._back_to_pending(ids, slips)
@@ -998,6 +968,13 @@ class Runner:
                 batch = self._batch()
                 batch.error_message = exc.user_message
                 db.session.commit()
+
+
+def _span(pairs: list[tuple[int, date]]) -> tuple[date, date, list[int]]:
+    """(first day, the day after the last, employees) of (employee, day) pairs: a read's
+    window (Tripletex's dateTo is exclusive) and whom it asks about."""
+    days = [d for _e, d in pairs]
+    return min(days), max(days) + timedelta(days=1), sorted({e for e, _d in pairs})
 
 
 def _order_lines_seen(lines: list[dict]) -> list[tuple]:

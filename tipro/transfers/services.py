@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import time
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -44,7 +45,9 @@ from tipro.models.transfer import (
     MODE_SALARY,
     MODE_TIMESHEET,
     OP_ADOPT,
+    OP_CREATE,
     OP_NONE,
+    OP_UPDATE,
     TRANSFER_KINDS,
     TransferBatch,
     TransferItem,
@@ -154,6 +157,7 @@ def start(
         raise BadInput(_("Ukjent overføring: velg lønnsgrunnlag eller ordre."))
     company_id = current_company_id()
     month = month.replace(day=1)
+    _refuse_salary_without_hours_type(db.session.get(Company, company_id), kind)
     # Rates and wages only Tripletex knows are read first, with no transaction open.
     fresh = _fresh_inputs(mode_for(db.session.get(Company, company_id), kind), month)
     serialise(Company, company_id)
@@ -199,6 +203,18 @@ def start(
         _launch(batch)
         batch = db.session.get(TransferBatch, batch.id)
     return batch
+
+
+def _refuse_salary_without_hours_type(company: Company, kind: str) -> None:
+    """Lønnsbilag carries the ordinary hours on «Lønnsart for timer»: none, no transfer."""
+    if mode_for(company, kind) != MODE_SALARY:
+        return
+    from tipro.approvals.preflight import hours_salary_type_problem
+
+    problem = hours_salary_type_problem(company)
+    if problem is not None:
+        db.session.rollback()
+        raise TransferRefused(f"{problem.message} {problem.hint}")
 
 
 def _fresh_inputs(mode: str, month: date) -> dict:
@@ -571,3 +587,66 @@ __all__ = [
     "leave",
     "transferred_at",
 ]
+
+
+def record_correction(
+    actor: User | None,
+    kind: str,
+    month: date,
+    originals: list[TransferItem],
+    gone: dict[int, bool],
+) -> TransferBatch:
+    """A correction batch (reconciliation's «Rett opp»): copies of confirmed items whose
+    objects drifted in Tripletex, each «needs_check», so `resume` runs them through the
+    runner — which reads Tripletex first, PUTs TiPro's value onto our object, or creates it
+    again when `gone[item.id]` says it was deleted. Flushed, not committed: the caller audits
+    and commits, then resumes."""
+    company_id = current_company_id()
+    batch = TransferBatch(
+        company_id=company_id,
+        kind=kind,
+        mode=MODE_ORDERS if kind == KIND_ORDERS else MODE_TIMESHEET,
+        month=month,
+        state=BATCH_PARTIAL,  # stopped with items to check: transfers.services.resume runs it
+        dry_run=False,
+        created_by_id=actor.id if actor else None,
+        finished_at=clock.now(),
+    )
+    db.session.add(batch)
+    db.session.flush()
+    entries = defaultdict(list)
+    for link in db.session.scalars(
+        select(TransferItemEntry).where(TransferItemEntry.item_id.in_([i.id for i in originals]))
+    ):
+        entries[link.item_id].append(link)
+    for original in originals:
+        gone_now = gone[original.id]
+        copy = TransferItem(
+            company_id=company_id,
+            batch_id=batch.id,
+            item_kind=original.item_kind,
+            key=original.key,
+            # Gone: created again once the runner's read says the key is empty; changed: the
+            # runner reads our object and PUTs TiPro's value onto it.
+            operation=OP_CREATE if gone_now else OP_UPDATE,
+            change=planning.CHANGE_CORRECTION,
+            payload=dict(original.payload or {}),
+            payload_hash=original.payload_hash,
+            user_id=original.user_id,
+            tripletex_employee_id=original.tripletex_employee_id,
+            date=original.date,
+            quantity=original.quantity,
+            amount=original.amount,
+            state=ITEM_NEEDS_CHECK,
+            tripletex_id=None if gone_now else original.tripletex_id,
+            tripletex_version=None if gone_now else original.tripletex_version,
+        )
+        copy.entries = [
+            TransferItemEntry(
+                company_id=company_id, entry_id=link.entry_id, hours=link.hours, amount=link.amount
+            )
+            for link in entries[original.id]
+        ]
+        db.session.add(copy)
+    batch.total_items = batch.needs_check_count = len(originals)
+    return batch

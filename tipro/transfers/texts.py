@@ -23,8 +23,8 @@ def hint_for(code: str, field: str | None = None) -> str:
     if code == FOREIGN_ENTRY:
         return _(
             "Noen har ført timer direkte i Tripletex på samme ansatt, dag, prosjekt og aktivitet. "
-            "TiPro skriver ikke over dem uten å spørre: velg «Overta» for å erstatte dem med "
-            "TiPros timer, eller «La være» for å beholde timene i Tripletex."
+            "TiPro skriver ikke over dem uten å spørre: velg «Ta over» for å erstatte dem med "
+            "TiPros timer, eller «La stå» for å beholde timene i Tripletex."
         )
     if code == LOCKED:
         return _(
@@ -35,7 +35,7 @@ def hint_for(code: str, field: str | None = None) -> str:
     if code == STALE:
         return _(
             "Timene er endret i Tripletex etter forrige overføring. Se over dem i Tripletex, og "
-            "velg «Overta» for å skrive TiPros timer over, eller «La være»."
+            "velg «Ta over» for å skrive TiPros timer over, eller «La stå»."
         )
     if code == FORBIDDEN:
         return _(
