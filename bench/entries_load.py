@@ -6,7 +6,8 @@ number of requests per scenario from a thread pool (requests.Session per thread)
 is reported as a ratio to the baseline route served the same way in the same run, which
 cancels out most of the machine's speed. Cleans up the schema and the server afterwards.
 
-    .venv/bin/python bench/entries_load.py --write-readme  # 3 rounds, 500 single saves
+    python -m venv /tmp/tt && /tmp/tt/bin/pip install timetagger  # once, for the comparison
+    .venv/bin/python bench/entries_load.py --write-readme --timetagger-python /tmp/tt/bin/python
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
 from pathlib import Path
 
+import psutil
 import requests
 from sqlalchemy import create_engine, text
 
@@ -147,19 +149,37 @@ class Client:
         self.counter = 0
         self.post_seconds = 0.0  # the POSTs alone (until their 302's headers), summed
 
-    def save(self, day: date, project_id: int, activity_id: int) -> bool:
-        """The no-JS form POST, following its redirect (which shows and clears the flash)."""
+    def _form(self, day: date, project_id: int, activity_id: int) -> dict:
         self.counter += 1
+        return {
+            "uuid": str(uuid.uuid4()),
+            "date": day.isoformat(),
+            "project_id": project_id,
+            "activity_id": activity_id,
+            "hours": "0,25",
+            "comment": f"benk {self.counter}",
+        }
+
+    def save_htmx(self, day: date, project_id: int, activity_id: int) -> bool:
+        """The quick entry as htmx sends it: one POST answered with #today (and the flash)."""
         response = self.session.post(
             f"{self.base}/registreringer",
-            data={
-                "uuid": str(uuid.uuid4()),
-                "date": day.isoformat(),
-                "project_id": project_id,
-                "activity_id": activity_id,
-                "hours": "0,25",
-                "comment": f"benk {self.counter}",
+            data=self._form(day, project_id, activity_id),
+            headers={
+                "X-CSRFToken": self.csrf,
+                "HX-Request": "true",
+                "HX-Target": "today",
+                "HX-Current-URL": f"{self.base}/",
             },
+            allow_redirects=False,
+        )
+        return response.status_code == 200 and 'id="today"' in response.text
+
+    def save(self, day: date, project_id: int, activity_id: int) -> bool:
+        """The no-JS form POST, following its redirect (which shows and clears the flash)."""
+        response = self.session.post(
+            f"{self.base}/registreringer",
+            data=self._form(day, project_id, activity_id),
             headers={"X-CSRFToken": self.csrf},
         )
         if response.history:
@@ -171,8 +191,55 @@ class Client:
         )
 
 
-def run_scenario(name, clients, total, threads, call) -> dict:
-    """`total` requests over `threads` threads; returns throughput and latency figures."""
+class CpuMeter:
+    """CPU seconds (user + system) spent by the load generator, gunicorn and PostgreSQL.
+
+    The three share the machine's cores, so per request they say where the time goes. The
+    PostgreSQL figure is the server processes serving gunicorn's connections (found by their
+    `application_name`), so other users of the same server do not count.
+    """
+
+    def __init__(self, server_pid: int, admin, application_name: str) -> None:
+        self.server = psutil.Process(server_pid)
+        self.admin = admin
+        self.application_name = application_name
+
+    def _backends(self) -> list[psutil.Process]:
+        with self.admin.connect() as conn:
+            pids = conn.execute(
+                text("SELECT pid FROM pg_stat_activity WHERE application_name = :name"),
+                {"name": self.application_name},
+            ).scalars()
+            found = []
+            for pid in pids:
+                try:
+                    found.append(psutil.Process(pid))
+                except psutil.Error:
+                    continue
+            return found
+
+    @staticmethod
+    def _seconds(processes) -> float:
+        total = 0.0
+        for process in processes:
+            try:
+                times = process.cpu_times()
+            except psutil.Error:
+                continue
+            total += times.user + times.system
+        return total
+
+    def snapshot(self) -> dict[str, float]:
+        postgres = self._backends()
+        return {
+            "client": self._seconds([psutil.Process()]),
+            "gunicorn": self._seconds([self.server, *self.server.children(recursive=True)]),
+            "postgres": self._seconds(postgres),
+        }
+
+
+def run_scenario(name, clients, total, threads, call, meter: CpuMeter | None = None) -> dict:
+    """`total` requests over `threads` threads; returns throughput, latency and CPU figures."""
     latencies: list[float] = []
     lock = threading.Lock()
     errors = [0]
@@ -190,12 +257,16 @@ def run_scenario(name, clients, total, threads, call) -> dict:
             latencies.extend(own)
             errors[0] += bad
 
+    cpu_before = meter.snapshot() if meter else {}
     started = time.perf_counter()
     with ThreadPoolExecutor(max_workers=threads) as pool:
         list(pool.map(worker, clients[:threads]))
     wall = time.perf_counter() - started
+    cpu_after = meter.snapshot() if meter else {}
     latencies.sort()
+    done = max(1, len(latencies))
     return {
+        "cpu_ms": {k: (cpu_after[k] - cpu_before[k]) / done * 1000 for k in cpu_before},
         "name": name,
         "requests": len(latencies),
         "errors": errors[0],
@@ -252,12 +323,25 @@ def start_gunicorn(args, database_url: str, instance: str, sql_log: str):
     return server, base
 
 
-def start_timetagger(datadir: str):
+def timetagger_python(chosen: str | None) -> str | None:
+    """A Python that can import timetagger: `--timetagger-python`, else this one, else None.
+
+    TimeTagger brings its own server stack (uvicorn, asgineer, itemdb); a venv of its own
+    (`python -m venv /tmp/tt && /tmp/tt/bin/pip install timetagger`) keeps it out of TiPro's.
+    """
+    python = chosen or sys.executable
+    found = subprocess.run(
+        [python, "-c", "import timetagger"], capture_output=True, check=False
+    ).returncode
+    return python if found == 0 else None
+
+
+def start_timetagger(python: str, datadir: str):
     """TimeTagger from its pip package (uvicorn, one process) on loopback; (process, base)."""
     port = free_port()
     server = subprocess.Popen(
         [
-            sys.executable,
+            python,
             "-m",
             "timetagger",
             f"--bind=127.0.0.1:{port}",
@@ -274,8 +358,8 @@ def start_timetagger(datadir: str):
     return server, base
 
 
-def timetagger_puts(base: str, count: int) -> float:
-    """Seconds for `count` single-record PUTs by one client (after 20 warm-up PUTs)."""
+def timetagger_client(base: str):
+    """One TimeTagger client: a function making one single-record PUT (n: a serial number)."""
     session = requests.Session()
     # Its localhost login: the server trusts a client on 127.0.0.1 and hands out a webtoken.
     body = base64.b64encode(json.dumps({"method": "localhost"}).encode())
@@ -289,25 +373,25 @@ def timetagger_puts(base: str, count: int) -> float:
         result = session.put(f"{base}/records", json=[record]).json()
         assert result["accepted"] == [record["key"]], result
 
-    for n in range(20):
-        put(n)
-    started = time.perf_counter()
-    for n in range(count):
-        put(n)
-    return time.perf_counter() - started
+    return put
 
 
-def read_sql_counts(sql_log: str) -> dict[tuple[str, str], list[int]]:
-    counts: dict[tuple[str, str], list[int]] = {}
+# The sequential comparison alternates blocks of this many TiPro saves and TimeTagger PUTs,
+# so both meet the same load from whatever else runs on the machine.
+SINGLE_BLOCK = 25
+
+
+def read_sql_counts(sql_log: str) -> dict[tuple[str, str, str], list[int]]:
+    counts: dict[tuple[str, str, str], list[int]] = {}
     for path in Path(sql_log).parent.glob(Path(sql_log).name + ".*"):
         for line in path.read_text().splitlines():
-            method, url, _status, n = line.split()
-            counts.setdefault((method, url), []).append(int(n))
+            method, url, status, n = line.split()
+            counts.setdefault((method, url, status), []).append(int(n))
     return counts
 
 
-def sql_text(counts: dict, method: str, url: str) -> str:
-    values = counts.get((method, url))
+def sql_text(counts: dict, method: str, url: str, status: str = "200") -> str:
+    values = counts.get((method, url, status))
     if not values:
         return "–"
     low, high = min(values), max(values)
@@ -317,12 +401,17 @@ def sql_text(counts: dict, method: str, url: str) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=800, help="requests per scenario/round")
-    parser.add_argument("--rounds", type=int, default=3, help="rounds of the three scenarios")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of the scenarios")
     parser.add_argument("--threads", type=int, default=8, help="concurrent load threads")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
     parser.add_argument("--worker-threads", type=int, default=4, help="threads per worker")
     parser.add_argument("--warmup", type=int, default=80, help="warm-up requests per scenario")
     parser.add_argument("--single", type=int, default=500, help="sequential saves vs TimeTagger")
+    parser.add_argument(
+        "--timetagger-python",
+        default=os.environ.get("TIPRO_BENCH_TIMETAGGER_PYTHON"),
+        help="a Python with timetagger installed (default: this one)",
+    )
     parser.add_argument("--write-readme", action="store_true", help="update bench/README.md")
     args = parser.parse_args()
 
@@ -332,8 +421,12 @@ def main() -> int:
     servers = []
     try:
         data = seed(database_url, instance, args.threads)
-        server, base = start_gunicorn(args, database_url, instance, sql_log)
+        application_name = f"tipro_bench_{secrets.token_hex(3)}"
+        server, base = start_gunicorn(
+            args, f"{database_url}&application_name={application_name}", instance, sql_log
+        )
         servers.append(server)
+        meter = CpuMeter(server.pid, admin, application_name)
         clients = [Client(base, email) for email in data["emails"]]
         today = data["today"]
         projects = data["project_ids"]
@@ -359,6 +452,11 @@ def main() -> int:
             day = shown - timedelta(days=1 + n % 56)
             return client.save(day, projects[n % len(projects)], activity)
 
+        def save_htmx(client: Client) -> bool:
+            n = client.counter
+            day = shown - timedelta(days=1 + n % 56)
+            return client.save_htmx(day, projects[n % len(projects)], activity)
+
         def week_view(client: Client) -> bool:
             return client.session.get(f"{base}/uke?uke={iso}").status_code == 200
 
@@ -366,38 +464,58 @@ def main() -> int:
             ("baseline GET /healthz", baseline),
             ("save entry POST /registreringer → GET /", save),
             ("week view GET /uke", week_view),
+            ("htmx save POST /registreringer (answers #today)", save_htmx),
         )
         rounds = []
         for _ in range(args.rounds):
             results = []
             for name, call in scenarios:
                 run_scenario(name, clients, args.warmup, args.threads, call)
-                results.append(run_scenario(name, clients, args.requests, args.threads, call))
+                results.append(
+                    run_scenario(name, clients, args.requests, args.threads, call, meter)
+                )
             rounds.append(results)
         counts = read_sql_counts(sql_log)
 
-        # One sequential client: TiPro's single saves, then TimeTagger's single PUTs.
+        # One sequential client: TiPro's single saves and TimeTagger's single PUTs, in
+        # alternating blocks (after 20 warm-up requests each).
         single = clients[0]
-        for _ in range(20):
-            save(single)
-        single.post_seconds = 0.0
-        started = time.perf_counter()
-        for _ in range(args.single):
+        put = None
+        tt_python = timetagger_python(args.timetagger_python)
+        if tt_python is None:
+            print("timetagger is not installed (see --timetagger-python): skipped")
+        else:
+            tt_server, tt_base = start_timetagger(
+                tt_python, tempfile.mkdtemp(prefix="tipro-bench-tt-")
+            )
+            servers.append(tt_server)
+            put = timetagger_client(tt_base)
+
+        def single_save() -> None:
             n = single.counter
             assert single.save(
                 shown - timedelta(days=1 + n % 56), projects[n % len(projects)], activity
             )
-        tipro_single = time.perf_counter() - started
+
+        for n in range(20):
+            single_save()
+            if put:
+                put(n)
+        single.post_seconds = 0.0
+        tipro_single = tt_single = 0.0
+        for block in range(0, args.single, SINGLE_BLOCK):
+            size = min(SINGLE_BLOCK, args.single - block)
+            started = time.perf_counter()
+            for _ in range(size):
+                single_save()
+            tipro_single += time.perf_counter() - started
+            if put:
+                started = time.perf_counter()
+                for n in range(block, block + size):
+                    put(n)
+                tt_single += time.perf_counter() - started
         tipro_posts = single.post_seconds
-        tt_single = None
-        try:
-            import timetagger  # noqa: F401
-        except ImportError:
-            print("timetagger is not installed (.venv/bin/pip install timetagger): skipped")
-        else:
-            tt_server, tt_base = start_timetagger(tempfile.mkdtemp(prefix="tipro-bench-tt-"))
-            servers.append(tt_server)
-            tt_single = timetagger_puts(tt_base, args.single)
+        tt_single = tt_single if put else None
 
         with admin.connect() as conn:
             # Our own generated schema name, not input.
@@ -422,9 +540,10 @@ def main() -> int:
     sql = {
         scenarios[0][0]: sql_text(counts, "GET", "/healthz"),
         scenarios[1][0]: (
-            f"{sql_text(counts, 'POST', '/registreringer')} + {sql_text(counts, 'GET', '/')}"
+            f"{sql_text(counts, 'POST', '/registreringer', '302')} + {sql_text(counts, 'GET', '/')}"
         ),
         scenarios[2][0]: sql_text(counts, "GET", "/uke"),
+        scenarios[3][0]: sql_text(counts, "POST", "/registreringer"),
     }
     lines = [
         "| round | scenario | requests | errors | req/s | ratio to baseline | p50 | p99 | SQL |",
@@ -443,6 +562,24 @@ def main() -> int:
     for position, (name, _call) in enumerate(scenarios[1:], 1):
         ratios = [results[position]["rps"] / results[0]["rps"] for results in rounds]
         spread.append(f"| {name} | {min(ratios):.2f}–{max(ratios):.2f} | {sql[name]} |")
+    cpu = [
+        "",
+        "| scenario | CPU per request (median of rounds): load generator | gunicorn "
+        "| PostgreSQL | sum | baseline's sum ÷ this |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    baseline_cpu = None
+    for position, (name, _call) in enumerate(scenarios):
+        parts = {
+            part: statistics.median(results[position]["cpu_ms"][part] for results in rounds)
+            for part in ("client", "gunicorn", "postgres")
+        }
+        total_cpu = sum(parts.values())
+        baseline_cpu = baseline_cpu or total_cpu
+        cpu.append(
+            f"| {name} | {parts['client']:.2f} ms | {parts['gunicorn']:.2f} ms | "
+            f"{parts['postgres']:.2f} ms | {total_cpu:.2f} ms | {baseline_cpu / total_cpu:.2f} |"
+        )
     single_lines = [
         "",
         "| one sequential client | requests | total | per request |",
@@ -469,7 +606,7 @@ def main() -> int:
         f"{per_week} entries on 3 lines. SQL: statements per request counted in the server "
         f"(`bench/gunicorn_sql.py`), the save as POST + the page it redirects to"
     )
-    table = "\n".join(lines + spread + single_lines)
+    table = "\n".join(lines + spread + cpu + single_lines)
     print(f"{command}\n\n{setup}\n\n{table}")
     if args.write_readme:
         write_readme(command, setup, table)
@@ -484,20 +621,28 @@ def write_readme(command: str, setup: str, table: str) -> None:
         "One company, one user per load thread, 50 projects; each user's week shown is filled\n"
         "once (5 days × 3 projects) and the load's saves go to the weeks before it, so every\n"
         "round renders the same page. **baseline** is `/healthz` (one `SELECT 1` and a Redis\n"
-        "ping, no session) served by the same gunicorn in the same run; **save entry** is the\n"
+        "ping; the client's session cookie goes along, so the header hook loads the user too)\n"
+        "served by the same gunicorn in the same run; **save entry** is the\n"
         "no-JS form POST (all rules: pickers, day total with a row lock, week lock, audit\n"
         "event) *and* the start page its 302 leads to — the bench follows redirects, so the\n"
         "flash message is shown and cleared as in a browser (before, unfollowed redirects piled\n"
         "flash messages into the session cookie); **week view** renders the full week page.\n"
-        "The three scenarios run in `--rounds` rounds; the ratio to the baseline of the same\n"
+        "**htmx save** is the quick entry as a browser with JavaScript sends it: one POST\n"
+        "answered with the refreshed `#today` (totals, lists, a fresh form and the flash).\n"
+        "The scenarios run in `--rounds` rounds; the ratio to the baseline of the same\n"
         "round is what to compare (the load generator shares the 2 cores with gunicorn and\n"
         "PostgreSQL). **SQL** is the statements per request, counted inside gunicorn by\n"
         "`bench/gunicorn_sql.py` (a gunicorn config file: SQLAlchemy's `before_cursor_execute`\n"
-        "per request thread; the app has no bench code). Then one sequential client makes\n"
-        "`--single` saves, and TimeTagger (`pip install timetagger`, started from its package\n"
-        "on loopback: uvicorn, SQLite per user, its localhost webtoken login) takes the same\n"
-        "number of single-record `PUT /api/v2/records`.\n"
-    )
+        "per request thread; the app has no bench code). **CPU per request** is the CPU time\n"
+        "(user + system) the load generator, gunicorn (master and workers) and PostgreSQL (the\n"
+        "backends of gunicorn's connections, found by their `application_name`) spent during a\n"
+        "scenario, divided by its requests: unlike req/s it hardly moves when other work shares\n"
+        "the machine. Then one sequential client makes `--single` saves, and TimeTagger (its pip\n"
+        "package in a venv of its own, `--timetagger-python` or `TIPRO_BENCH_TIMETAGGER_PYTHON`;\n"
+        "started on loopback: uvicorn, SQLite per user, its localhost webtoken login) takes the\n"
+        "same number of single-record `PUT /api/v2/records`, the two alternating in blocks of\n"
+        "BLOCK so both meet the same load from whatever else runs on the machine.\n"
+    ).replace("BLOCK", str(SINGLE_BLOCK))
     section = (
         f"{README_HEADING}\n\n{intro}\nMeasured on this machine with the current code:\n\n"
         f"```\n{command}\n```\n\n"

@@ -44,11 +44,12 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=200)
     parser.add_argument("--limit", type=int, default=25)
     parser.add_argument("--save", help="also write the profiles to SAVE-save.prof, SAVE-week.prof")
-    parser.add_argument("--only", nargs="*", help="scenarios to run: save, start, week")
+    parser.add_argument("--only", nargs="*", help="scenarios to run: save, start, week, healthz")
     parser.add_argument("--dump", help="write one week page (CSRF tokens removed) here")
     args = parser.parse_args()
 
     from tipro import create_app
+    from tipro.config import engine_options
 
     admin, schema, database_url = new_schema("bench_profile")
     instance = tempfile.mkdtemp(prefix="tipro-profile-")
@@ -57,7 +58,7 @@ def main() -> int:
         app = create_app(
             {
                 "SQLALCHEMY_DATABASE_URI": database_url,
-                "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+                "SQLALCHEMY_ENGINE_OPTIONS": engine_options(database_url),
                 "INSTANCE_PATH": instance,
                 "REDIS_URL": REDIS_URL,
                 "SECRET_KEY": secrets.token_hex(16),
@@ -108,6 +109,9 @@ def main() -> int:
             html = re.sub(r'(csrf_token" value=|X-CSRFToken": )"[^"]+"', r"\1-", html)
             Path(args.dump).write_text(html)
 
+        def healthz(_n) -> None:
+            assert client.get("/healthz").status_code == 200
+
         for key, label, call in (
             (
                 "save",
@@ -116,6 +120,7 @@ def main() -> int:
             ),
             ("start", "start page (GET /, where the save redirects)", lambda n: client.get("/")),
             ("week", "week view (GET /uke, 15 entries on 3 lines)", lambda n: client.get(url)),
+            ("healthz", "trivial route (GET /healthz, the load bench's baseline)", healthz),
         ):
             if args.only and key not in args.only:
                 continue
@@ -142,7 +147,7 @@ def main() -> int:
                 f"== {label}: without the profiler {statistics.median(walls):.2f} ms wall "
                 f"(median of batches of 10; min {min(walls):.2f}), "
                 f"{statistics.median(cpus):.2f} ms CPU of this process (min {min(cpus):.2f}), "
-                f"{statements[0] / args.repeat:.1f} SQL statements (pool ping included)"
+                f"{statements[0] / args.repeat:.1f} SQL statements"
             )
             profile = cProfile.Profile()
             profile.enable()

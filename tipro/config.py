@@ -38,6 +38,26 @@ def embedded_redis_socket(instance_path: Path) -> Path:
     return instance_path / "redis.sock"
 
 
+# A pooled connection idle this long is pinged (`SELECT 1`) before it is handed out again
+# (tipro.extensions.ping_idle_connections); one in steady use is not.
+IDLE_PING_SECONDS = 10
+# Connections older than this are replaced: a server-side or firewall timeout never meets one.
+POOL_RECYCLE_SECONDS = 30 * 60
+
+
+def engine_options(database_url: str) -> dict:
+    """SQLAlchemy engine options for the database URL.
+
+    No `pool_pre_ping`: it costs a round trip on every request. Connections idle for
+    IDLE_PING_SECONDS or more are pinged instead, and none lives longer than
+    POOL_RECYCLE_SECONDS; a connection that drops in use makes SQLAlchemy invalidate the
+    whole pool, so only the requests on it at that moment fail (a friendly 500, "prøv igjen").
+    """
+    if database_url.startswith("sqlite"):
+        return {"connect_args": {"check_same_thread": False, "timeout": 30}}
+    return {"pool_recycle": POOL_RECYCLE_SECONDS}
+
+
 def load_config(instance_path: str | Path, environ: dict[str, str] | None = None) -> dict:
     """Build the Flask config from the environment; secrets fall back to instance/ files."""
     env = os.environ if environ is None else environ
@@ -63,15 +83,11 @@ def load_config(instance_path: str | Path, environ: dict[str, str] | None = None
     )
     public_url = env.get("TIPRO_PUBLIC_URL", "http://127.0.0.1:5000").rstrip("/")
 
-    engine_options: dict = {"pool_pre_ping": True}
-    if database_url.startswith("sqlite"):
-        engine_options = {"connect_args": {"check_same_thread": False, "timeout": 30}}
-
     return {
         "SECRET_KEY": secret_key,
         "ENCRYPTION_KEY": encryption_key,
         "SQLALCHEMY_DATABASE_URI": database_url,
-        "SQLALCHEMY_ENGINE_OPTIONS": engine_options,
+        "SQLALCHEMY_ENGINE_OPTIONS": engine_options(database_url),
         "REDIS_URL": redis_url,
         "QUEUE_PREFIX": env.get("TIPRO_QUEUE_PREFIX", "tipro"),
         "PUBLIC_URL": public_url,

@@ -107,7 +107,29 @@ def serialise(model, ident: int) -> None:
     if connection.dialect.name == "sqlite":
         _ensure_immediate(connection)
         return
+    if _held(model, ident):
+        return
     db.session.execute(select(model.id).where(model.id == ident).with_for_update())
+
+
+_HELD = "tipro_held_lock"
+
+
+def hold(model, ident: int) -> None:
+    """Note that this transaction took `model` row `ident`'s write lock with a statement of its
+    own (`SELECT … FOR UPDATE OF`, as `serialise` would): `serialise` then sends nothing. The
+    note ends with the transaction (a commit or rollback begins a new one)."""
+    db.session.info[_HELD] = (db.session().get_transaction(), model.__tablename__, ident)
+
+
+def _held(model, ident: int) -> bool:
+    held = db.session.info.get(_HELD)
+    return (
+        held is not None
+        and held[0] is not None
+        and held[0] is db.session().get_transaction()
+        and held[1:] == (model.__tablename__, ident)
+    )
 
 
 def _ensure_immediate(connection) -> None:
