@@ -292,10 +292,10 @@ def test_extras_follow_a_project_picked_after_a_search(page: Page, base_url, wor
     )
     seeded.session.commit()
     errors = log_in(page, base_url, world.user)
-    with page.expect_response(lambda r: "/registreringer/prosjekter" in r.url):
-        page.get_by_label("Søk prosjekt").fill("Lia")  # the search swaps the project <select>
-    expect(page.locator("#project-q")).to_have_value("Lia")
-    page.wait_for_function("() => !document.querySelector('#project-field.htmx-swapping')")
-    page.get_by_label("Prosjekt", exact=True).select_option(label="101 Nybygg Lia")
+    # One control lists and searches (combobox.js over the page's own options).
+    box = page.get_by_role("combobox", name="Prosjekt – søk eller velg")
+    box.click()
+    box.fill("Lia")
+    page.get_by_role("option", name="101 Nybygg Lia").click()
     expect(page.get_by_label("Rom (påkrevd)")).to_be_visible()
     assert errors == [], errors

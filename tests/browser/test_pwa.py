@@ -283,6 +283,7 @@ def test_a_rejected_entry_stays_with_its_reason(
     shot(page, "rejected")
     assert rows_of(world) == []
     # The user may drop one; the others stay.
+    page.once("dialog", lambda dialog: dialog.accept())  # «Slette registreringen …?»
     page.locator("#pwa-outbox li").first.get_by_role("button", name="Slett").click()
     expect(page.locator("#pwa-outbox li")).to_have_count(2)
 

@@ -238,20 +238,44 @@ def sync(actor: User, items: list[SyncItem]) -> list[dict]:
 # ---------------------------------------------------------------- the offline data
 
 
-def _links() -> dict[int, list[int]]:
-    """project id → activity ids linked to it (open links), in one statement."""
-    today = clock.today()
+def _links() -> dict[int, list[dict]]:
+    """project id → its open links (activity id and dates), in one statement.
+
+    The dates go along so the offline form applies the link rule for the entry's own day,
+    as tipro.entries.pickers does online."""
     rows = db.session.execute(
-        select(ProjectActivity.project_id, ProjectActivity.activity_id).where(
-            ProjectActivity.is_closed.is_(False),
-            (ProjectActivity.start_date.is_(None)) | (ProjectActivity.start_date <= today),
-            (ProjectActivity.end_date.is_(None)) | (ProjectActivity.end_date >= today),
-        )
+        select(
+            ProjectActivity.project_id,
+            ProjectActivity.activity_id,
+            ProjectActivity.start_date,
+            ProjectActivity.end_date,
+        ).where(ProjectActivity.is_closed.is_(False))
     ).all()
-    links: dict[int, list[int]] = {}
-    for project_id, activity_id in rows:
-        links.setdefault(project_id, []).append(activity_id)
+    links: dict[int, list[dict]] = {}
+    for project_id, activity_id, start, end in rows:
+        links.setdefault(project_id, []).append(
+            {
+                "activity_id": activity_id,
+                "from": start.isoformat() if start else None,
+                "to": end.isoformat() if end else None,
+            }
+        )
     return links
+
+
+def _open_on(link: dict, day: str) -> bool:
+    return (link["from"] is None or link["from"] <= day) and (
+        link["to"] is None or link["to"] >= day
+    )
+
+
+def _last_activities(entries) -> dict[int | None, int]:
+    """project id (None: no project) → the activity of the user's latest work entry on it."""
+    last: dict[int | None, int] = {}
+    for entry in entries:  # oldest first: the latest wins
+        if entry.kind == "work" and entry.activity_id is not None:
+            last[entry.project_id] = entry.activity_id
+    return last
 
 
 def offline_data(user: User) -> dict:
@@ -260,13 +284,21 @@ def offline_data(user: User) -> dict:
     recent, others = queries.project_choices(user, today)
     recent_ids = [p.id for p in recent]
     links = _links()
+    today_text = today.isoformat()
     absence_activities = {t.activity_id for t in definitions.active_absence_types()}
     activities = db.session.execute(
-        select(Activity.id, Activity.name, Activity.number, Activity.is_general)
+        select(
+            Activity.id,
+            Activity.name,
+            Activity.number,
+            Activity.is_general,
+            Activity.is_project_activity,
+        )
         .where(Activity.is_active.is_(True))
         .order_by(Activity.is_general, Activity.number, Activity.name)
     ).all()
     entries = queries.entries_between(user.id, today - timedelta(days=RECENT_DAYS), today)
+    last_activity = _last_activities(entries)
     running = timer.running_timer(user)
     return {
         "user": {"id": user.id, "name": user.display_name},
@@ -276,16 +308,29 @@ def offline_data(user: User) -> dict:
                 "id": p.id,
                 "name": p.display_name,
                 "recent": p.id in recent_ids,
-                "activity_ids": links.get(p.id, []),
+                # Linked activities open today (older clients), and the links with dates.
+                "activity_ids": [
+                    link["activity_id"]
+                    for link in links.get(p.id, [])
+                    if _open_on(link, today_text)
+                ],
+                "links": links.get(p.id, []),
+                "last_activity_id": last_activity.get(p.id),
             }
             for p in [*recent, *others]
         ],
+        "last_activity_without_project": last_activity.get(None),
         "activities": [
             {
                 "id": a.id,
                 "name": a.name,
                 "number": a.number,
                 "general": a.is_general,
+                # Tripletex' type, as tipro.entries.pickers reads it: general without a project
+                # only; project-general on any project; project-specific where linked only.
+                "project_activity": a.is_project_activity,
+                "without_project": a.is_general and not a.is_project_activity,
+                "on_any_project": a.is_general and a.is_project_activity,
                 "absence": a.id in absence_activities,
             }
             for a in activities

@@ -24,6 +24,7 @@ SHELL_ASSETS = (
     "js/tipro.js",
     "js/offline.js",
     "js/outbox.js",
+    "js/combobox.js",
     "icons/tipro.svg",
     "icons/tipro-192.png",
 )

@@ -163,7 +163,13 @@
 
   // ------------------------------------------------------------ what the user sees
 
-  function fmtHours(text) { return String(text || "").replace(".", ","); }
+  // Hours as the page's language writes them: 7,5 t in Norwegian, 7.5 h in English.
+  function english() { return document.documentElement.lang === "en"; }
+  function fmtHours(text) {
+    var value = String(text || "");
+    return english() ? value.replace(",", ".") : value.replace(".", ",");
+  }
+  function hoursUnit() { return english() ? " h" : " t"; }
 
   function rowLine(row) {
     var e = row.entry;
@@ -171,7 +177,7 @@
     if (e.deleted) {
       parts.push("–");
     } else {
-      parts.push(fmtHours(e.hours) + " t");
+      parts.push(fmtHours(e.hours) + hoursUnit());
     }
     parts.push(row.label && row.label.project ? row.label.project : TEXTS.no_project);
     if (row.label && row.label.activity) { parts.push(row.label.activity); }
@@ -235,7 +241,11 @@
         });
         var drop = el("button", "small danger", TEXTS.delete);
         drop.type = "button";
-        drop.addEventListener("click", function () { removeRows([row.seq]).then(refresh); });
+        drop.addEventListener("click", function () {
+          // Dropping hours that never reached the server loses them: ask first.
+          if (TEXTS.drop && !window.confirm(TEXTS.drop)) { return; }
+          removeRows([row.seq]).then(refresh);
+        });
         item.appendChild(retry);
         item.appendChild(drop);
       }
@@ -562,6 +572,53 @@
     }
   });
 
+  // The activities allowed with a project (or none) on a day: the rule of tipro.entries.pickers
+  // over the offline data. General ones only without a project; project-general ones on any
+  // project; project-specific ones where linked (link open on that day). Absence ones are
+  // registered under «Fravær».
+  function allowedActivities(data, projectId, day) {
+    var project = data.projects.filter(function (p) { return p.id === projectId; })[0];
+    var linked = [];
+    if (project) {
+      linked = project.links ? project.links.filter(function (link) {
+        return (!link.from || link.from <= day) && (!link.to || link.to >= day);
+      }).map(function (link) { return link.activity_id; }) : (project.activity_ids || []);
+    }
+    return data.activities.filter(function (a) {
+      if (a.absence) { return false; }
+      var withoutProject = a.without_project !== undefined ? a.without_project : a.general;
+      var anyProject = a.on_any_project !== undefined ? a.on_any_project : a.general;
+      if (!projectId) { return withoutProject; }
+      return anyProject || linked.indexOf(a.id) !== -1;
+    });
+  }
+
+  // The activity last used with the project (or without one), from the offline data.
+  function lastActivity(data, projectId) {
+    if (!projectId) { return data.last_activity_without_project || null; }
+    var project = data.projects.filter(function (p) { return p.id === projectId; })[0];
+    return project ? project.last_activity_id || null : null;
+  }
+
+  // An activity list with nothing chosen yet gets the one last used with this project.
+  function preselectActivity(data) {
+    var select = document.getElementById("activity_id");
+    var project = document.getElementById("project_id");
+    if (!select || !project || select.value) { return; }
+    var chosen = project.options[project.selectedIndex];
+    if (!chosen || (!chosen.value && !chosen.hasAttribute("data-no-project"))) { return; }
+    var last = lastActivity(data, parseInt(project.value, 10) || null);
+    if (last && select.querySelector("option[value='" + last + "']")) { select.value = String(last); }
+  }
+
+  function preselectFromData() {
+    var user = currentUser();
+    if (!user) { return Promise.resolve(); }
+    return loadData(user).then(function (record) {
+      if (record && record.data) { preselectActivity(record.data); }
+    });
+  }
+
   // Offline, the activity list follows the project from the offline data.
   function fillActivities(projectSelect) {
     var user = currentUser();
@@ -570,18 +627,23 @@
     return loadData(user).then(function (record) {
       if (!record || !record.data) { return; }
       var data = record.data;
-      var projectId = parseInt(projectSelect.value, 10);
-      var project = data.projects.filter(function (p) { return p.id === projectId; })[0];
-      var linked = project ? project.activity_ids : [];
-      var choices = data.activities.filter(function (a) {
-        return !a.absence && (a.general || linked.indexOf(a.id) !== -1);
-      });
+      var projectId = parseInt(projectSelect.value, 10) || null;
+      var dateField = document.getElementById("date");
+      var day = (dateField && dateField.value) || data.today;
+      var choices = allowedActivities(data, projectId, day);
       var options = [];
       if (choices.length !== 1) { options.push(new Option(TEXTS.choose_activity, "")); }
       choices.forEach(function (a) { options.push(new Option(a.name, String(a.id))); });
       select.replaceChildren.apply(select, options);
+      preselectActivity(data);
     });
   }
+
+  // Online, the server sends the activity field for the chosen project: preselect there too.
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var target = event.detail && event.detail.target;
+    if (target && target.id === "activity-field") { preselectFromData(); }
+  });
 
   // Offline, the project's activities are filled at once (htmx's request would only fail).
   document.addEventListener("change", function (event) {
@@ -602,7 +664,14 @@
       var source = entries.filter(function (e) { return e.id === id; })[0];
       if (!source) { return; }
       var project = document.getElementById("project_id");
-      if (project) { project.value = source.project_id ? String(source.project_id) : ""; }
+      if (project) {
+        project.value = source.project_id ? String(source.project_id) : "";
+        if (!source.project_id) {
+          var none = project.querySelector("option[data-no-project]");
+          if (none) { none.selected = true; }
+        }
+        project.dispatchEvent(new CustomEvent("tipro:project-set"));
+      }
       return fillActivities(project || form).then(function () {
         var activity = document.getElementById("activity_id");
         if (activity) { activity.value = source.activity_id ? String(source.activity_id) : ""; }

@@ -70,11 +70,39 @@
     }
     var status = event.detail.xhr && event.detail.xhr.status;
     if (status !== 422 && status !== 400 && status !== 409) { return; }
-    var bad = document.querySelector("[aria-invalid='true'], .form-errors");
+    // (The project control's own <select> is hidden: its search box carries the mark.)
+    var bad = document.querySelector("[aria-invalid='true']:not(.combo-native), .form-errors");
     if (!bad) { return; }
     bad.scrollIntoView({ block: "center" });
     if (bad.matches("input, select, textarea")) { bad.focus({ preventScroll: true }); }
   });
+
+  // A confirmation shows where the user is: after an action swapped part of the page, the
+  // message it brought (flashes) is scrolled into view if it landed above or below the screen.
+  function inView(el) {
+    var r = el.getBoundingClientRect();
+    return r.top >= 0 && r.bottom <= (window.innerHeight || document.documentElement.clientHeight);
+  }
+
+  document.addEventListener("htmx:afterSettle", function (event) {
+    if (isMessage(event.detail) || !succeeded(event.detail)) { return; }
+    var target = event.detail.target;
+    // An outerHTML swap replaced the target: look in its successor (same id).
+    if (target && !target.isConnected) { target = target.id ? document.getElementById(target.id) : null; }
+    var flash = target && target.querySelector && target.querySelector(".flashes");
+    if (flash && !inView(flash)) { flash.scrollIntoView({ block: "nearest" }); }
+  });
+
+  // Destructive or final actions ask first: `data-confirm` on the form holds the question.
+  // Without JS the form is sent as it is (each of these has its own way back or a page before).
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    var question = form.getAttribute && form.getAttribute("data-confirm");
+    if (question && !window.confirm(question)) {
+      event.preventDefault();
+      event.stopImmediatePropagation();
+    }
+  }, true);
 
   // No answer at all (offline, server gone): say so, since nothing on the page changed.
   document.addEventListener("htmx:sendError", function () {
@@ -84,4 +112,25 @@
       box.scrollIntoView({ block: "nearest" });
     }
   });
+
+  // ------------------------------------------------------------ the project control
+  // Its search (js/combobox.js, named by the select) loads once a page has one, after the page
+  // is shown: the plain <select> works meanwhile, and the first load stays light.
+  function loadCombobox() {
+    var select = document.querySelector("select[data-combobox]:not([data-combobox-ready])");
+    if (!select) { return; }
+    if (window.tiproCombobox) { window.tiproCombobox(document.body); return; }
+    if (document.getElementById("tipro-combobox-js")) { return; }
+    var script = document.createElement("script");
+    script.id = "tipro-combobox-js";
+    script.src = select.getAttribute("data-combobox");
+    document.head.appendChild(script);
+  }
+
+  document.addEventListener("htmx:load", loadCombobox);
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", loadCombobox);
+  } else {
+    loadCombobox();
+  }
 })();
