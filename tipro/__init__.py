@@ -57,6 +57,11 @@ def _init_extensions(app: Flask) -> None:
 
     db.init_app(app)
     writes.init_app(app)  # first: a request that may write begins its transaction IMMEDIATE
+    with app.app_context():
+        from tipro.config import IDLE_PING_SECONDS
+        from tipro.extensions import ping_idle_connections
+
+        ping_idle_connections(db.engine, IDLE_PING_SECONDS)
     migrate.init_app(
         app, db, directory=str(Path(__file__).parent / "migrations"), render_as_batch=True
     )
@@ -81,6 +86,7 @@ def _register_blueprints(app: Flask) -> None:
     from tipro.entries import bp as entries_bp
     from tipro.main import bp as main_bp
     from tipro.pwa import bp as pwa_bp
+    from tipro.reports import bp as reports_bp
     from tipro.sync import bp as sync_bp
     from tipro.sync import webhooks_bp
     from tipro.transfers.routes import bp as transfers_bp
@@ -94,3 +100,4 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(transfers_bp, url_prefix="/admin")
     app.register_blueprint(webhooks_bp)
     app.register_blueprint(pwa_bp)
+    app.register_blueprint(reports_bp)

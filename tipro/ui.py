@@ -14,6 +14,7 @@ NAV_ITEMS: list[tuple[str, object, str]] = [
     ("entries.week", _l("Uke"), "employee"),
     ("entries.absence_page", _l("Fravær"), "employee"),
     ("approvals.index", _l("Godkjenning"), "approver"),
+    ("reports.my_overview", _l("Min oversikt"), "employee"),
     ("reports.index", _l("Rapporter"), "approver"),
     ("admin.index", _l("Admin"), "admin"),
 ]
@@ -31,6 +32,16 @@ ADMIN_ITEMS: list[tuple[str, object, object]] = [
     ("admin.users", _l("Brukere"), _l("Hvem som kan logge inn, og roller")),
     ("approvals.signoff_settings", _l("Kundegodkjenning"), _l("Kunden godkjenner timene")),
     ("approvals.reminders_page", _l("Påminnelser"), _l("Timer som mangler, e-post om det")),
+    (
+        "reports.closure_days",
+        _l("Stengte dager"),
+        _l("Romjul og andre dager firmaet holder stengt"),
+    ),
+    (
+        "reports.reconcile_index",
+        _l("Avstemming"),
+        _l("Det som er overført, mot det Tripletex har nå"),
+    ),
 ]
 
 ROLE_NAMES = {"employee": _l("Ansatt"), "approver": _l("Godkjenner"), "admin": _l("Admin")}

@@ -230,7 +230,19 @@ def _other_transfer_item(db, company):
     return row
 
 
+def _other_closure_day(db, company):
+    from datetime import date
+
+    from tipro.models import ClosureDay
+
+    row = ClosureDay(company_id=company.id, date=date(2026, 12, 28), name="Romjul")
+    db.session.add(row)
+    db.session.commit()
+    return row
+
+
 ID_ARGUMENT_OBJECTS = {
+    "closure_id": _other_closure_day,
     "batch_id": _other_transfer_batch,
     "item_id": _other_transfer_item,
     "period_id": _other_period,

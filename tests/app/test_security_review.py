@@ -305,6 +305,23 @@ MIN_ROLE = {
     "transfers.leave": ADMIN,
     "transfers.export_csv": ADMIN,
     "transfers.export_json": ADMIN,
+    "transfers.hours_salary_type_save": ADMIN,
+    # Reports: employees see their own (scoped in the query), approvers their people.
+    "reports.index": EMPLOYEE,
+    "reports.entries": EMPLOYEE,
+    "reports.export": EMPLOYEE,
+    "reports.entries_export": EMPLOYEE,
+    "reports.my_overview": EMPLOYEE,
+    "reports.month_close": APPROVER,
+    "reports.month_close_remind": APPROVER,
+    "reports.closure_days": ADMIN,
+    "reports.closure_days_add": ADMIN,
+    "reports.closure_day_delete": ADMIN,
+    "reports.reconcile_index": ADMIN,
+    "reports.reconcile_month": ADMIN,
+    "reports.reconcile_status": ADMIN,
+    "reports.reconcile_check": ADMIN,
+    "reports.reconcile_correct": ADMIN,
 }
 RANK = {PUBLIC: 0, EMPLOYEE: 1, APPROVER: 2, ADMIN: 3}
 # Routes that end the walker's own sessions (the admin one with its own user id).
@@ -335,6 +352,9 @@ def test_every_route_enforces_its_role(app, client, make_company, make_user, log
         "batch_id": 0,
         "item_id": 0,
         "token": "ugyldig",
+        "closure_id": 0,
+        "kind": "payroll",
+        "month": "2026-11",
     }
     login(user)
     # Log out last, so the walk keeps its session.
@@ -342,7 +362,7 @@ def test_every_route_enforces_its_role(app, client, make_company, make_user, log
     walk = sorted(ROUTES, key=lambda r: last.index(r[0]) if r[0] in last else -1)
     for endpoint, rule, method in walk:
         url = re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(ids[m.group(1)]), rule)
-        response = client.open(url, method=method, data={})
+        response = client.open(url, method=method, data={}, buffered=True)
         allowed = RANK[role] >= RANK[MIN_ROLE[endpoint]]
         assert response.status_code < 500, (url, method)
         if allowed:

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from tipro import i18n
+from tipro import clock, i18n, worktime
 from tipro.entries.bulk import BulkResult, SaveItem, save_all
 from tipro.entries.extras import ABSENCE_KEY, definitions
 from tipro.entries.inputs import EntryInput, EntryValidationError
-from tipro.entries.parsing import derived_uuid, id_or_none, parse_date, two_places
+from tipro.entries.parsing import derived_uuid, id_or_none, parse_date
 from tipro.errors import UserError
 from tipro.extensions import db
 from tipro.models import AbsenceType, EntryAbsence, TimeEntry, User
@@ -20,20 +20,18 @@ from tipro.models import AbsenceType, EntryAbsence, TimeEntry, User
 MAX_DAYS = 62
 
 
-def normal_day(user: User) -> Decimal:
-    """A normal working day for the company (normal week / 5)."""
-    return two_places(user.company.normal_hours_per_week / 5)
+def normal_day(user: User, on: date | None = None) -> Decimal:
+    """The person's normal working day: the company's week / 5 at their employment percentage
+    (a full week when the employment is unknown or does not cover the day)."""
+    percentage = worktime.Employment.of(user.employee).percentage_on(on or clock.today())
+    return worktime.day_hours(user.company.normal_hours_per_week, percentage or worktime.FULL_TIME)
 
 
-def working_days(start: date, end: date) -> list[date]:
-    """Monday–Friday from start to end inclusive."""
-    days = []
-    day = start
-    while day <= end:
-        if day.weekday() < 5:
-            days.append(day)
-        day += timedelta(days=1)
-    return days
+def working_days(user: User, start: date, end: date) -> list[date]:
+    """The company's working days from start to end inclusive: Monday–Friday without
+    Norwegian public holidays and the company's closure days (no holiday booked on Easter)."""
+    calendar = worktime.load_calendar(user.company, start, end)
+    return [day.date for day in calendar.days() if day.is_workday]
 
 
 def register_absence(
@@ -70,10 +68,12 @@ def register_absence(
             errors["end_date"] = _("Til-dato kan ikke være før fra-dato.")
         elif (last - first).days >= MAX_DAYS:
             errors["end_date"] = _("Høyst %(n)d dager om gangen.", n=MAX_DAYS)
-        elif not working_days(first, last):
-            errors["end_date"] = _("Perioden har ingen arbeidsdager (mandag–fredag).")
-    if hours in (None, ""):
-        hours = normal_day(target)
+        elif not working_days(target, first, last):
+            errors["end_date"] = _(
+                "Perioden har ingen arbeidsdager (bare helg, helligdager eller stengte dager)."
+            )
+    if hours in (None, "") and first:
+        hours = normal_day(target, first)
     if errors:
         raise EntryValidationError(errors)
     items = [
@@ -90,7 +90,7 @@ def register_absence(
             ),
             uuid=derived_uuid("absence", target.id, absence_type.id, day),
         )
-        for index, day in enumerate(working_days(first, last))
+        for index, day in enumerate(working_days(target, first, last))
     ]
     days = [item.data.date for item in items]
     result = save_all(actor, items, source="web")

@@ -286,18 +286,20 @@ def week(user: User, any_day: date) -> Week:
 
 
 def _led_by(actor: User):
-    """(projects the approver manages, employees of the departments they manage) as subqueries."""
+    """(projects the approver manages, employees of the departments they manage, users who
+    have them as their approver in TiPro) as subqueries — the approval lines' own rule."""
     projects = select(Project.id).where(Project.project_manager_id == actor.employee_id)
     departments = select(Department.id).where(Department.manager_id == actor.employee_id)
     employees = select(Employee.id).where(Employee.department_id.in_(departments))
-    return projects, employees
+    approved_users = select(User.id).where(User.approver_id == actor.id)
+    return projects, employees, approved_users
 
 
 def _sees_all_or_own(actor: User) -> bool | None:
     """True: everyone (admin); False: only their own; None: an approver (own plus led)."""
     if actor.has_role("admin"):
         return True
-    if not (actor.has_role("approver") and actor.employee_id):
+    if not actor.has_role("approver"):
         return False
     return None
 
@@ -310,11 +312,12 @@ def entries_visible_query(actor: User):
         return query
     if scope is False:
         return query.where(TimeEntry.user_id == actor.id)
-    projects, employees = _led_by(actor)
+    projects, employees, approved_users = _led_by(actor)
     return query.where(
         (TimeEntry.user_id == actor.id)
         | TimeEntry.project_id.in_(projects)
         | TimeEntry.employee_id.in_(employees)
+        | TimeEntry.user_id.in_(approved_users)
     )
 
 
@@ -325,8 +328,9 @@ def visible_user_ids(actor: User) -> set[int] | None:
         return None
     ids = {actor.id}
     if scope is None:
-        projects, employees = _led_by(actor)
+        projects, employees, approved_users = _led_by(actor)
         ids |= set(db.session.scalars(select(User.id).where(User.employee_id.in_(employees))))
+        ids |= set(db.session.scalars(approved_users))
         ids |= set(
             db.session.scalars(
                 select(TimeEntry.user_id).where(TimeEntry.project_id.in_(projects)).distinct()

@@ -3,6 +3,7 @@
 from tipro.models.approval import CustomerSignoff, Period, PeriodLine, ReminderSent
 from tipro.models.audit import AuditEvent
 from tipro.models.base import CompanyScoped, TripletexSynced, utcnow
+from tipro.models.closure import ClosureDay
 from tipro.models.extras import (
     AbsenceType,
     CustomField,
@@ -57,6 +58,7 @@ __all__ = [
     "ROLES",
     "Activity",
     "AuditEvent",
+    "ClosureDay",
     "Company",
     "CompanyScoped",
     "Customer",

@@ -6,6 +6,7 @@ from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import (
+    JSON,
     Boolean,
     Date,
     ForeignKey,
@@ -66,6 +67,11 @@ class Employee(TripletexSynced, db.Model):
     division_id: Mapped[int | None] = mapped_column(ForeignKey("divisions.id", ondelete="SET NULL"))
     employment_start: Mapped[date | None] = mapped_column(Date)
     employment_end: Mapped[date | None] = mapped_column(Date)
+    # Of that employment (tipro.worktime): the percentage of full time valid today,
+    # and every employment details row as [[date ISO, percentage as text], ...] oldest first,
+    # so the normal working time of any past day uses the details valid on it.
+    employment_percentage: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))
+    employment_details: Mapped[list | None] = mapped_column(JSON)
 
     department: Mapped[Department | None] = relationship(foreign_keys=[department_id])
     division: Mapped[Division | None] = relationship()

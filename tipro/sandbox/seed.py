@@ -188,7 +188,7 @@ def _employee(
             "employmentForm": "PERMANENT",
             "remunerationType": "HOURLY_WAGE" if row.hourly else "MONTHLY_WAGE",
             "workingHoursScheme": "NOT_SHIFT",
-            "percentageOfFullTimeEquivalent": 100.0,
+            "percentageOfFullTimeEquivalent": row.percentage,
             "annualSalary": 0.0 if row.hourly else row.wage,
             "hourlyWage": round(row.wage / 1950, 2) if row.hourly else 0.0,
         },

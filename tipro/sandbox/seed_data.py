@@ -54,6 +54,7 @@ class Employee(NamedTuple):
     hourly: bool = False
     end: str | None = None
     division: bool = True  # payroll refuses an employment without a division
+    percentage: float = 100.0  # percentageOfFullTimeEquivalent of the employment details
 
 
 class Customer(NamedTuple):
@@ -182,8 +183,9 @@ DEMO_EMPLOYEES = (
              department="20", start="2020-09-01", rate=950.0, wage=540000.0),
     Employee("Magnus", "Larsen", "magnus@fjellheimbygg.no", "1999-03-08",
              department="10", start="2021-06-01", rate=850.0, wage=480000.0, hourly=True),
+    # Part time: 80 % of the company week (normal working time in the month close).
     Employee("Nora", "Andersen", "nora@fjellheimbygg.no", "1988-07-19",
-             department="30", start="2019-02-01", rate=0.0, wage=600000.0),
+             department="30", start="2019-02-01", rate=0.0, wage=600000.0, percentage=80.0),
     Employee("Henrik", "Pedersen", None, "2001-12-01",
              department="10", start="2022-08-15", rate=650.0, wage=420000.0, hourly=True),
     Employee("Emma", "Nilsen", "emma@fjellheimbygg.no", "1996-05-27",

@@ -120,6 +120,30 @@ def pick_employment(employments: list[dict[str, Any]], today: date) -> tuple[dic
     return (covering, True) if covering else (latest, False)
 
 
+def employment_percentages(
+    employment: dict[str, Any], today: date
+) -> tuple[Decimal | None, list[list[str]] | None]:
+    """(percentage of full time valid today, every details row as [date, percentage]).
+
+    Details without a date or a percentage are left out; before the first details row the
+    first one applies (the month close reads the list: tipro.worktime).
+    """
+    rows = []
+    for details in employment.get("employmentDetails") or []:
+        day = _date(details.get("date")) or _date(employment.get("startDate"))
+        percentage = _dec(details.get("percentageOfFullTimeEquivalent"))
+        if day is not None and percentage is not None:
+            rows.append((day, percentage.quantize(Decimal("0.01"))))
+    if not rows:
+        return None, None
+    rows.sort()
+    current = rows[0][1]
+    for day, percentage in rows:
+        if day <= today:
+            current = percentage
+    return current, [[day.isoformat(), str(percentage)] for day, percentage in rows]
+
+
 class MasterDataSync:
     """Syncs one company's master data with one client; the caller owns the run bookkeeping."""
 
@@ -301,6 +325,7 @@ class MasterDataSync:
         def mapper(r: dict) -> dict[str, Any]:
             employment, active = pick_employment(r.get("employments") or [], self.today)
             employment = employment or {}
+            percentage, details = employment_percentages(employment, self.today)
             return {
                 "first_name": r.get("firstName") or "",
                 "last_name": r.get("lastName") or "",
@@ -310,6 +335,8 @@ class MasterDataSync:
                 "division_id": divisions.get(_ref_id(employment, "division")),
                 "employment_start": _date(employment.get("startDate")),
                 "employment_end": _date(employment.get("endDate")),
+                "employment_percentage": percentage,
+                "employment_details": details,
                 "is_active": active,
             }
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -11,7 +11,13 @@ from sqlalchemy import func, select
 from tipro import clock
 from tipro.entries.extras import display
 from tipro.entries.services import EntryInput, EntryValidationError, save_entry
-from tipro.models import AbsenceType, EntryAbsence, TimeEntry
+from tipro.models import AbsenceType, ClosureDay, EntryAbsence, TimeEntry
+
+
+@pytest.fixture(autouse=True)
+def _a_plain_wednesday(frozen_clock):
+    """Absence skips holidays: "last week" must be an ordinary one whatever day the suite runs."""
+    frozen_clock(datetime(2026, 11, 18, 10, 0))
 
 
 @pytest.fixture
@@ -147,3 +153,36 @@ def test_absence_activities_stay_out_of_the_work_form(client, login, world, holi
     options = client.get("/registreringer/aktiviteter").get_data(as_text=True)
     assert f'value="{world.holiday.id}"' not in options
     assert "Ferie" in client.get("/fravaer").get_data(as_text=True)
+
+
+def test_absence_over_easter_skips_public_holidays_and_closure_days_at_the_persons_percentage(
+    client, login, db, world, holiday_type
+):
+    """Holiday from Monday 30 March to Tuesday 7 April 2026: Skjærtorsdag, Langfredag and 2.
+    påskedag are public holidays and 31 March a closure day, so four days are booked — each
+    at Kari's normal day at 80 % of 37.5 h (6 h)."""
+    world.employee.employment_percentage = Decimal("80")
+    db.session.add(ClosureDay(company_id=world.company.id, date=date(2026, 3, 31), name="Stengt"))
+    db.session.commit()
+    login(world.user)
+    data = {
+        "absence_type_id": str(holiday_type.id),
+        "date": "2026-03-30",
+        "end_date": "2026-04-07",
+        "hours": "",
+    }
+    response = client.post("/fravaer", data=data)
+    assert response.status_code == 303, response.get_data(as_text=True)
+    entries = list(db.session.scalars(select(TimeEntry).order_by(TimeEntry.date)))
+    assert [e.date for e in entries] == [
+        date(2026, 3, 30),
+        date(2026, 4, 1),
+        date(2026, 4, 7),
+    ]
+    assert all(e.hours == Decimal("6.00") for e in entries)
+    # Only holidays: nothing to book, and the user is told why.
+    response = client.post(
+        "/fravaer", data={**data, "date": "2026-04-02", "end_date": "2026-04-06"}
+    )
+    assert response.status_code == 422
+    assert "helligdager" in response.get_data(as_text=True)
