@@ -10,6 +10,7 @@ import pytest
 
 from tests.procs import alive, children, wait_for
 from tests.transfers.conftest import MONTH
+from tests.transfers.test_salary import KARI_WAGE, OLA_WAGE, pay_by_the_hour
 from tests.transfers.test_worker import (  # noqa: F401 (fixtures)
     BEAT,
     _batch,
@@ -45,6 +46,9 @@ def test_worker_killed_mid_write_and_restarted_writes_once(committed_world, work
         world.company.payroll_mode = "salary"
         world.holiday.salary_type_id = world.salary_types["2001"].id
         _db.session.commit()
+        # Paid by the hour: ordinary hours go on the payslip (a monthly wage gets none).
+        pay_by_the_hour(world, world.employee, KARI_WAGE)
+        pay_by_the_hour(world, world.colleague, OLA_WAGE)
     first = workers()
     assert wait_for(jobs.workers_alive, 20), "the worker beats"
     world.tripletex_faults(
