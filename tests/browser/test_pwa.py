@@ -212,6 +212,26 @@ def test_offline_reload_shows_start_page_and_week_with_the_users_projects(
     expect(page.get_by_text("kan ikke vises uten nett")).to_be_visible()
 
 
+def test_my_overview_and_its_chart_open_without_network(
+    world, page: Page, context: BrowserContext, base_url
+):
+    """«Min oversikt» is kept like the start page: offline it shows the numbers and the chart
+    as last seen, styled from the cached report stylesheet (bars not painted black)."""
+    log_in(page, base_url, world.user)
+    page.goto(f"{base_url}/min-oversikt")
+    ready(page)
+    expect(page.locator("svg.day-chart-svg")).to_be_visible()
+
+    go_offline(page, context)
+    page.goto(f"{base_url}/min-oversikt")
+    expect(page.get_by_role("heading", name="Min oversikt", exact=True)).to_be_visible()
+    chart = page.locator("svg.day-chart-svg")
+    expect(chart).to_be_visible()
+    fill = page.evaluate("() => getComputedStyle(document.querySelector('.chart-offday')).fill")
+    assert fill not in ("rgb(0, 0, 0)", "", "none"), fill
+    shot(page, "offline-overview")
+
+
 # ---------------------------------------------------------------- the queue
 
 

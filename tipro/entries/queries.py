@@ -11,7 +11,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from functools import cached_property
 
-from sqlalchemy import String, and_, cast, func, literal, or_, select
+from sqlalchemy import String, and_, cast, false, func, literal, or_, select
 from sqlalchemy.orm import joinedload
 
 from tipro.approvals import periods as approval_periods
@@ -288,9 +288,15 @@ def week(user: User, any_day: date) -> Week:
 def _led_by(actor: User):
     """(projects the approver manages, employees of the departments they manage, users who
     have them as their approver in TiPro) as subqueries — the approval lines' own rule."""
-    projects = select(Project.id).where(Project.project_manager_id == actor.employee_id)
-    departments = select(Department.id).where(Department.manager_id == actor.employee_id)
-    employees = select(Employee.id).where(Employee.department_id.in_(departments))
+    if actor.employee_id is None:
+        # Not linked to Tripletex: they lead no project or department (comparing with NULL
+        # would read «IS NULL» and match every project or department without a manager).
+        projects = select(Project.id).where(false())
+        employees = select(Employee.id).where(false())
+    else:
+        projects = select(Project.id).where(Project.project_manager_id == actor.employee_id)
+        departments = select(Department.id).where(Department.manager_id == actor.employee_id)
+        employees = select(Employee.id).where(Employee.department_id.in_(departments))
     approved_users = select(User.id).where(User.approver_id == actor.id)
     return projects, employees, approved_users
 

@@ -25,11 +25,15 @@ SHELL_ASSETS = (
     "js/offline.js",
     "js/outbox.js",
     "js/combobox.js",
+    "css/reports.css",
+    "css/reports-close.css",
+    "css/reports-reconcile.css",
     "icons/tipro.svg",
     "icons/tipro-192.png",
 )
 # Pages kept per user for opening without network (never admin pages: those must be fresh).
-OFFLINE_PAGES = ("main.index", "entries.week")
+# «Min oversikt» is the person's own numbers and chart: as last seen is better than nothing.
+OFFLINE_PAGES = ("main.index", "entries.week", "reports.my_overview")
 THEME_COLOR = "#0b5cad"
 BACKGROUND_COLOR = "#f6f7f9"
 
