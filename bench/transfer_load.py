@@ -187,6 +187,7 @@ def seed_tipro(sandbox, employees: int) -> dict:
     return {
         "company_id": company_id,
         "employees": len(people),
+        "employee_ids": [person["id"] for person in people],
         "entries": len(people) * len(days),
         "days": len(days),
         "projects": len(used_projects),
@@ -396,12 +397,22 @@ def check_salary(sandbox, facts: dict) -> str:
             hours += Decimal(str(spec["count"]))
             amount += Decimal(str(spec["amount"]))
             keys[(spec.get("description") or "").split(" · ")[0]] += 1
-    want = HOURS * facts["entries"]
+    # Ordinary hours are paid to people paid by the hour only (a monthly wage does not depend
+    # on them); the large seed pays every third employee by the hour.
+    in_run = set(facts["employee_ids"])
+    hourly = 0
+    for employment in state.all("employment"):
+        if employment["employee"]["id"] not in in_run:
+            continue
+        details = [state.get("employmentDetails", r["id"]) for r in employment["employmentDetails"]]
+        hourly += any(d and d.get("remunerationType") == "HOURLY_WAGE" for d in details)
+    want = HOURS * facts["days"] * hourly
     duplicates = sum(n - 1 for n in keys.values())
-    ok = hours == want and duplicates == 0 and len(slips) == facts["employees"]
+    ok = hours == want and duplicates == 0 and len(slips) == hourly
     return (
-        f"{'OK' if ok else 'MISMATCH'}: {len(slips)} payslips in one transaction, {hours} h "
-        f"on Timelønn (TiPro approved {want} h), {amount:.2f} kr, {duplicates} duplicates"
+        f"{'OK' if ok else 'MISMATCH'}: {len(slips)} payslips (the {hourly} paid by the hour) "
+        f"in one transaction, {hours} h on Timelønn (TiPro approved {want} h of theirs), "
+        f"{amount:.2f} kr, {duplicates} duplicates"
     )
 
 

@@ -534,6 +534,23 @@ def test_tripletex_unreachable_is_a_blocking_problem_not_a_crash(tx_world):
     assert problem.hint.startswith("Prøv igjen om litt")
 
 
+@pytest.mark.parametrize("rule", [{"kind": "5xx", "status": 503}, {"kind": "429"}])
+def test_a_transient_failure_raises_when_the_caller_retries_it(tx_world, rule):
+    """The transfer's pre-flight (raise_transient) is retried as a job: a 429 or 5xx raises
+    instead of blocking everybody; a 4xx is still a problem on the results."""
+    from tipro.tripletex.errors import RateLimited, ServerError
+
+    w = tx_world
+    w.entry()
+    w.tripletex_faults({"rules": [{**rule, "times": 1000, "reset_seconds": 0}]})
+    with pytest.raises((ServerError, RateLimited)):
+        preflight.check_many([w.employee], DAY, DAY, raise_transient=True)
+    w.tripletex_faults({"clear": True})
+    w.tripletex_faults({"rules": [{"kind": "error", "times": 1000, "status": 400, "code": 1000}]})
+    found = preflight.check_many([w.employee], DAY, DAY, raise_transient=True)
+    assert "tripletex_unreachable" in codes(found[w.employee.id])
+
+
 def test_tripletex_refusing_connections_is_unreachable(tx_world, tx_app):
     w = tx_world
     w.entry()

@@ -216,3 +216,34 @@ def test_a_second_transfer_while_one_runs_is_refused(month_world):
     with pytest.raises(services.TransferRefused):
         with jobs.lease(services.job_id(services.active_batch("payroll"))):
             services.start(world.admin, "payroll", MONTH, enqueue_job=False)
+
+
+@pytest.mark.parametrize(
+    "rule",
+    [
+        {"kind": "5xx", "status": 503},
+        {"kind": "429", "reset_seconds": 0},
+    ],
+    ids=["5xx", "429"],
+)
+def test_a_failed_read_in_the_pre_flight_retries_the_job_instead_of_failing_everybody(
+    month_world, rule
+):
+    """The pre-flight's batched GET keeps failing (more than the client's retries): the run
+    raises for RQ to retry it, every item still pending; the retry then sends them all."""
+    from tipro.tripletex.errors import RateLimited, ServerError
+
+    world, totals = month_world
+    batch = services.start(world.admin, "payroll", MONTH, enqueue_job=False)
+    world.tripletex_faults(
+        {"rules": [{**rule, "times": 50, "methods": ["GET"], "path_prefix": "/employee"}]}
+    )
+    with pytest.raises((ServerError, RateLimited)):
+        services.run_inline(batch.id)
+    states = {i.state for i in _items(batch)}
+    assert states == {"pending"}, [(i.key, i.state, i.error_code) for i in _items(batch)]
+    assert writes(world) == 0
+    world.tripletex_faults({"clear": True})
+    done = services.run_inline(batch.id)
+    assert done.state == "done", [(i.key, i.state, i.error_message) for i in _items(done)]
+    assert tx_totals(world) == (totals["hours"], 0, totals["overtime"])

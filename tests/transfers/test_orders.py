@@ -357,6 +357,17 @@ def test_one_reopened_entry_of_a_shared_line_keeps_the_line_as_sent(orders_world
     entry.hours = Decimal("1")
     _db.session.commit()
     before = writes(world)
-    assert _run(world).state == "done"
+    batch = _run(world)
+    assert batch.state == "done"
     assert writes(world) == before
     assert tx_amount(world) == sum(expected.values())
+    # The approved 3.5 h on the held line went nowhere: not linked to the order's item.
+    partner = _db.session.scalars(
+        select(TimeEntry).where(
+            TimeEntry.user_id == world.employee.id,
+            TimeEntry.date == date(2026, 11, 2),
+            TimeEntry.hours == Decimal("3.5"),
+        )
+    ).one()
+    linked = {link.entry_id for item in _items(batch) for link in item.entries}
+    assert partner.id not in linked and linked

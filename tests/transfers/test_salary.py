@@ -451,3 +451,131 @@ def test_a_monthly_wage_gets_no_ordinary_hours_only_supplements_and_absence(mont
     kari_tx = world.employee.employee.tripletex_id
     [kari] = [s for s in tx_payslips(world) if s["employee"]["id"] == kari_tx]
     assert sorted(s["count"] for s in kari["specs"]) == [1.5, 7.5]  # overtime, holiday
+
+
+# ----- review findings: hours never vanish from lønnsbilag, nothing marked that was not sent
+
+
+def test_not_chosen_with_an_hourly_wage_is_paid_by_the_hour(salary_world):
+    """remunerationType NOT_CHOSEN with hourlyWage > 0: hourly, its hours are sent."""
+    world, expected = salary_world
+    state = world.sandbox.state
+    kari_tx = world.employee.employee.tripletex_id
+    for employment in state.all("employment"):
+        if employment["employee"]["id"] == kari_tx:
+            for ref in employment["employmentDetails"]:
+                state.get("employmentDetails", ref["id"])["remunerationType"] = "NOT_CHOSEN"
+    batch = _run(world)
+    assert batch.state == "done", [(i.key, i.state, i.error_message) for i in _items(batch)]
+    timelonn = world.salary_types["2001"].tripletex_id
+    assert tx_hours(world, timelonn) == hours_by_employee(world)
+    assert tx_amount(world) == sum(expected.values())
+
+
+def test_wages_that_could_not_be_read_fail_the_payslip_instead_of_dropping_the_hours(
+    month_world,
+):
+    """The wage read fails (a 400 on the one GET /employee of the plan): nobody is taken for
+    monthly-paid; Ola (ordinary hours only) gets a failed payslip with a clear message."""
+    world, _totals = month_world
+    world.company.payroll_mode = "salary"
+    world.holiday.salary_type_id = world.salary_types["2001"].id
+    _db.session.commit()
+    pay_by_the_hour(world, world.employee, KARI_WAGE)
+    pay_by_the_hour(world, world.colleague, OLA_WAGE)
+    world.tripletex_faults(
+        {
+            "rules": [
+                {
+                    "kind": "error",
+                    "times": 1,
+                    "status": 400,
+                    "code": 1000,
+                    "message": "Bad request",
+                    "methods": ["GET"],
+                    "path_prefix": "/employee",
+                }
+            ]
+        }
+    )
+    batch = _run(world)
+    assert world.sandbox.state.faults.pending() == 0
+    assert batch.state == "partial"
+    failed = {i.tripletex_employee_id: i for i in _items(batch) if i.state == "failed"}
+    ola_tx = world.colleague.employee.tripletex_id
+    assert set(failed) == {world.employee.employee.tripletex_id, ola_tx}
+    assert failed[ola_tx].error_code == "preflight:wage_unread"
+    assert "fikk ikke lest lønnsopplysningene" in failed[ola_tx].error_message
+    assert "start en ny overføring" in failed[ola_tx].hint
+    assert world.sandbox.state.all("salaryTransaction") == []
+    # Nothing of theirs is «transferred».
+    assert not _db.session.scalars(select(TimeEntry).where(TimeEntry.state == "transferred")).all()
+    # A new transfer reads the wages again and sends everybody's hours.
+    again = _run(world)
+    assert again.state == "done"
+    assert tx_hours(world, world.salary_types["2001"].tripletex_id) == hours_by_employee(world)
+
+
+def test_the_wage_read_covers_the_employee_an_entry_was_recorded_for(salary_world):
+    """desired_salary uses the entry's own employee (else the user's): so does the read."""
+    from tipro.transfers.plan import employees_in_salary
+
+    world, _expected = salary_world
+    magnus = _db.session.scalar(select(Employee).where(Employee.first_name == "Magnus"))
+    entry = world.entry(world.colleague, date(2026, 11, 13), "5", state="approved")
+    entry.employee_id = magnus.id  # recorded while Ola's user was linked to Magnus
+    _db.session.commit()
+    assert magnus.tripletex_id in employees_in_salary(MONTH)
+
+
+def test_hourly_or_monthly_is_judged_on_each_entrys_date(salary_world):
+    """Monthly until 8 November, hourly from the 9th: only the hours from the 9th are sent;
+    without details for the person, the hours are planned at 0 kr (the pre-flight fails)."""
+    from tipro.models.transfer import MODE_SALARY
+    from tipro.transfers.plan import plan
+
+    world, _expected = salary_world
+    kari_tx = world.employee.employee.tripletex_id
+    ola_tx = world.colleague.employee.tripletex_id
+    wages = {
+        kari_tx: [
+            {"date": "2020-01-01", "remunerationType": "MONTHLY_WAGE", "annualSalary": 560000},
+            {"date": "2026-11-09", "remunerationType": "HOURLY_WAGE", "hourlyWage": 300},
+        ]
+    }
+    items = {i.employee_tx: i for i in plan(MODE_SALARY, MONTH, wages=wages)}
+    timelonn = world.salary_types["2001"].tripletex_id
+    [hours] = [
+        s
+        for s in items[kari_tx].payload["specifications"]
+        if s["salaryType"]["id"] == timelonn and s.get("project")
+    ]
+    # 9, 10 (7.5 each) and 11 November (9); not the 2nd–6th.
+    assert (hours["count"], hours["rate"]) == (24, 300.0)
+    ola_specs = items[ola_tx].payload["specifications"]
+    assert ola_specs and all(s["rate"] == 0 for s in ola_specs)
+    assert items[ola_tx].payload["_wage_unknown"] is True
+
+
+def test_approved_hours_held_back_by_a_reopened_entry_are_not_marked_transferred(salary_world):
+    """A line with a reopened entry keeps what was sent: an approved entry added on that line
+    was not sent, so it is neither linked to the payslip nor «transferred»."""
+    world, _expected = salary_world
+    assert _run(world).state == "done"
+    _reopen_change_and_approve(world, world.employee, date(2026, 11, 2), "6")
+    new = world.entry(world.employee, date(2026, 11, 13), "3", state="approved")
+    _db.session.commit()
+    batch = _run(world)
+    assert batch.state == "done"
+    linked = {link.entry_id for item in _items(batch) for link in item.entries}
+    assert new.id not in linked
+    assert _db.session.get(TimeEntry, new.id, populate_existing=True).state == "approved"
+    # Approved again: the correction carries both, and both become «transferred».
+    for entry in _db.session.scalars(select(TimeEntry).where(TimeEntry.state == "open")):
+        entry.state = "approved"
+    _db.session.commit()
+    batch = _run(world)
+    [correction] = [i for i in _items(batch) if i.change == "correction"]
+    assert new.id in {link.entry_id for link in correction.entries}
+    assert _db.session.get(TimeEntry, new.id, populate_existing=True).state == "transferred"
+    assert tx_hours(world, world.salary_types["2001"].tripletex_id) == hours_by_employee(world)

@@ -72,7 +72,13 @@ from tipro.models import (
     User,
 )
 from tipro.tripletex.client import TripletexClient
-from tipro.tripletex.errors import NeedsReconnect, PermissionDenied, TripletexError
+from tipro.tripletex.errors import (
+    NeedsReconnect,
+    PermissionDenied,
+    RateLimited,
+    ServerError,
+    TripletexError,
+)
 
 # The payroll basis the transfer sends (issue «Overføring»): timesheet entries plus salary-type
 # specifications (the default), or salary transactions with payslips.
@@ -796,7 +802,10 @@ def _ends_session() -> None:
 
 
 def _read_fresh(
-    people: list[_Loaded], client: TripletexClient | None, want_rates: set[int]
+    people: list[_Loaded],
+    client: TripletexClient | None,
+    want_rates: set[int],
+    raise_transient: bool = False,
 ) -> list[_Fresh]:
     """Ask Tripletex about everybody at once, one _Fresh per person (same order).
 
@@ -804,7 +813,9 @@ def _read_fresh(
     calls grow with the number of people only by one per 100 per kind. The employee's own
     rates (`want_rates`: indexes of people whose billable hours no stored rate prices) are
     the exception: Tripletex filters /employee/hourlyCostAndRate by ONE employee. Every
-    failure becomes a problem on the results, never an exception.
+    failure becomes a problem on the results, never an exception — except, with
+    `raise_transient`, a 429, 5xx or network failure (RateLimited, ServerError), which the
+    caller retries later instead of failing everybody.
     """
     from tipro.sync.connection import build_client, check_access
 
@@ -837,6 +848,8 @@ def _read_fresh(
     except NeedsReconnect:
         shared.failure = Problem("tripletex_reconnect", True, {})
     except TripletexError as error:
+        if raise_transient and isinstance(error, (RateLimited, ServerError)):
+            raise
         # What support needs to find it (never the HTTP library's text: it names hosts).
         params = {"status": error.status, "request_id": error.request_id}
         shared.failure = Problem(
@@ -1073,11 +1086,14 @@ def check_many(
     fresh: bool = True,
     payroll_mode: str | None = None,
     client: TripletexClient | None = None,
+    raise_transient: bool = False,
 ) -> dict[int, list[Problem]]:
     """`check` for several people of one company at once: {user id: problems}.
 
     The fresh reads are shared: one read per kind per 100 people (employees, projects, month
     statuses), not one per person — what the transfer's pre-flight uses for a whole batch.
+    raise_transient: a read that failed with 429, 5xx or a network error raises (RateLimited,
+    ServerError) instead of blocking everybody with «tripletex_unreachable»: a job retries.
     """
     if not users:
         return {}
@@ -1090,7 +1106,11 @@ def check_many(
     hours_problem = None
     if mode == PAYROLL_SALARY and any(e.kind == "work" for p in people for e in p.entries):
         hours_problem = hours_salary_type_problem(company)
-    txs = _read_fresh(people, client, unresolved) if fresh else [_Fresh() for _ in people]
+    txs = (
+        _read_fresh(people, client, unresolved, raise_transient)
+        if fresh
+        else [_Fresh() for _ in people]
+    )
     return {
         user_id: _problems(loaded, tx, mode, billable, hours_problem)
         for user_id, loaded, tx, billable in zip(user_ids, people, txs, billables, strict=True)

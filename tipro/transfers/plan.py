@@ -723,8 +723,13 @@ class _OrderWant:
     lines: LineMap
     user_id: int | None
     employee_tx: int | None
-    entries: list[tuple[int, Decimal, Decimal | None]] = field(default_factory=list)
+    # (line key, entry, hours, amount): settled_entries picks what the item links.
+    lined: list[tuple[str, int, Decimal, Decimal | None]] = field(default_factory=list)
     blocked: set[str] = field(default_factory=set)  # line keys with unapproved entries
+
+    @property
+    def entries(self) -> list[tuple[int, Decimal, Decimal | None]]:
+        return settled_entries(self.lined, self.blocked)
 
 
 def _billable(project: Project, activity: Activity | None) -> bool:
@@ -853,7 +858,9 @@ def desired_orders(
             f"{entry.date.strftime('%d.%m.%Y')} – {emp.name} – {activity.name} – "
             f"{_hours_text(line.count)} t"
         )
-        want.entries.append((entry.id, Decimal(entry.hours), (Decimal(entry.hours) * price)))
+        want.lined.append(
+            (line_key, entry.id, Decimal(entry.hours), (Decimal(entry.hours) * price))
+        )
     _desired_supplement_lines(first, last, by_entry, vat_default)
     return wants
 
@@ -913,7 +920,7 @@ def _desired_supplement_lines(first, last, by_entry, vat_default) -> None:
             line = want.lines[index] = Line(line_key, price, ZERO, "", vat_tx, product.tripletex_id)
         line.count += count
         line.description = f"{day.strftime('%d.%m.%Y')} – {emp.name} – {product.name}"
-        want.entries.append((supplement.entry_id, ZERO, (count * price).quantize(_CENT)))
+        want.lined.append((line_key, supplement.entry_id, ZERO, (count * price).quantize(_CENT)))
 
 
 def plan_orders(
@@ -1053,15 +1060,26 @@ def _details_on(details: list[dict], day: date) -> dict | None:
     return valid[-1] if valid else None
 
 
-def paid_by_the_hour(details: list[dict], day: date) -> bool:
-    """Whether the employment valid on `day` pays per hour. A monthly wage is paid by
-    Tripletex's own payroll whatever the hours, so its ordinary hours are not sent again."""
-    newest = _details_on(details, day)
+# Tripletex's remunerationType values (EmploymentDetails) that do not pay per hour: their
+# pay does not follow the hours TiPro holds. NOT_CHOSEN (or none) is judged by hourlyWage.
+NOT_HOURLY = frozenset({"MONTHLY_WAGE", "COMMISION_PERCENTAGE", "FEE", "PIECEWORK_WAGE"})
+
+
+def paid_by_the_hour(details: list[dict] | None, day: date) -> bool | None:
+    """Whether the employment valid on `day` pays per hour; None when TiPro does not know
+    (the wages were not read, or no employment details are valid on the day).
+
+    A monthly wage (or another type in NOT_HOURLY) is paid by Tripletex's own payroll whatever
+    the hours, so its ordinary hours are not sent again; HOURLY_WAGE is; NOT_CHOSEN or no type
+    counts as hourly when an hourly wage is set."""
+    newest = _details_on(details or [], day)
     if newest is None:
-        return False
+        return None
     kind = newest.get("remunerationType")
-    if kind:
-        return kind == "HOURLY_WAGE"
+    if kind in NOT_HOURLY:
+        return False
+    if kind == "HOURLY_WAGE":
+        return True
     return Decimal(str(newest.get("hourlyWage") or 0)) > 0
 
 
@@ -1078,6 +1096,16 @@ def wage_of(details: list[dict], day: date) -> Decimal:
     return (annual / HOURS_PER_YEAR).quantize(_CENT)
 
 
+def settled_entries(
+    lined: list[tuple[str, int, Decimal, Decimal | None]], blocked: set[str]
+) -> list[tuple[int, Decimal, Decimal | None]]:
+    """The (entry, count, amount) links of an item: entries with a line on a blocked line key
+    are left out, because that line keeps what was sent before (keep_sent) and their hours
+    did not go with this item — linked, they would be marked «transferred» all the same."""
+    held = {entry_id for line_key, entry_id, _c, _a in lined if line_key in blocked}
+    return [(e, c, a) for _lk, e, c, a in lined if e not in held]
+
+
 @dataclass
 class _SlipWant:
     employee_tx: int
@@ -1085,8 +1113,14 @@ class _SlipWant:
     department_tx: int | None
     lines: LineMap = field(default_factory=dict)
     texts: dict[str, str] = field(default_factory=dict)
-    entries: list[tuple[int, Decimal, Decimal | None]] = field(default_factory=list)
+    # (line key, entry, count, amount): settled_entries picks what the item links.
+    lined: list[tuple[str, int, Decimal, Decimal | None]] = field(default_factory=list)
     blocked: set[str] = field(default_factory=set)
+    wage_unknown: bool = False  # Tripletex's wage details were not read: fail, never guess
+
+    @property
+    def entries(self) -> list[tuple[int, Decimal, Decimal | None]]:
+        return settled_entries(self.lined, self.blocked)
 
 
 def desired_salary(
@@ -1101,8 +1135,11 @@ def desired_salary(
     for people paid by the hour only (a monthly wage does not depend on the hours);
     supplements on their type's salary type («nok» supplements count 1 × the amount, others
     count × the hourly wage); absence on its type's salary type, hours × the hourly wage.
-    The hourly wage is Tripletex's (employment details valid on the month's last day), read
-    fresh by the caller. Without `hours_type` ordinary hours are left out (start refuses).
+    The hourly wage is Tripletex's (employment details valid on each entry's date), read
+    fresh by the caller. Someone whose wages were not read (not in `wages`: slip.wage_unknown)
+    or who has no employment details valid on the date is never guessed to be paid monthly:
+    their lines are planned at 0 kr, so the runner's wage pre-flight fails the payslip.
+    Without `hours_type` ordinary hours are left out (start refuses).
     """
     first, last = month_span(month)
     wages = wages or {}
@@ -1117,6 +1154,7 @@ def desired_salary(
             dept.tripletex_id,
             proj.tripletex_id,
             proj.number,
+            TimeEntry.date,
         )
         .join(User, User.id == TimeEntry.user_id)
         .join(emp, emp.id == func.coalesce(TimeEntry.employee_id, User.employee_id))
@@ -1151,7 +1189,7 @@ def desired_salary(
         ).all()
     slips: dict[int, _SlipWant] = {}
 
-    def add(row, st_tx, st_name, count, rate, amount_note):
+    def add(row, st_tx, st_name, count, rate, amount_note, unknown=False):
         entry_id, user_id, state, _hours, emp_tx, dept_tx, proj_tx, proj_number = row[:8]
         if emp_tx is None:
             return
@@ -1159,6 +1197,7 @@ def desired_salary(
         if slip is None:
             slip = slips[emp_tx] = _SlipWant(emp_tx, user_id, dept_tx)
         line_key = f"{st_tx}:{proj_tx or 0}"
+        slip.wage_unknown = slip.wage_unknown or (unknown and state in SETTLED_ENTRY_STATES)
         if state not in SETTLED_ENTRY_STATES:
             slip.blocked.add(line_key)
             return
@@ -1168,28 +1207,46 @@ def desired_salary(
             text = st_name + (f" – prosjekt {proj_number}" if proj_number else "")
             line = slip.lines[index] = Line(line_key, rate, ZERO, text, None)
         line.count += count
-        slip.entries.append((entry_id, count, amount_note))
+        slip.lined.append((line_key, entry_id, count, amount_note))
+
+    def hourly(row) -> tuple[Decimal, bool]:
+        """(hourly wage on the entry's date — 0 when none is valid then —, whether the
+        person's wages were not read at all)."""
+        details = wages.get(row[4])
+        if details is None:
+            return ZERO, True
+        return wage_of(details, row[8]), False
 
     for row in work:
-        if not paid_by_the_hour(wages.get(row[4], []), last):
+        by_hour = paid_by_the_hour(wages.get(row[4]), row[8])
+        if by_hour is False:
             continue
-        rate = wage_of(wages.get(row[4], []), last)
-        add(row, hours_type[0], hours_type[1], Decimal(row[3]), rate, None)
+        rate, unknown = hourly(row)
+        add(row, hours_type[0], hours_type[1], Decimal(row[3]), rate, None, unknown)
     for row in supplements:
-        st_tx, st_name, unit, quantity, amount = row[8:]
+        st_tx, st_name, unit, quantity, amount = row[9:]
         if unit == "nok":
             add(row, st_tx, st_name, Decimal("1"), Decimal(amount or quantity), amount)
         else:
-            rate = wage_of(wages.get(row[4], []), last)
-            add(row, st_tx, st_name, Decimal(quantity), rate, None)
+            rate, unknown = hourly(row)
+            add(row, st_tx, st_name, Decimal(quantity), rate, None, unknown)
     for row in absences:
-        st_tx, st_name = row[8:]
-        add(row, st_tx, st_name, Decimal(row[3]), wage_of(wages.get(row[4], []), last), None)
+        st_tx, st_name = row[9:]
+        rate, unknown = hourly(row)
+        add(row, st_tx, st_name, Decimal(row[3]), rate, None, unknown)
     return slips
 
 
-def salary_payload(key: str, slip_employee: int, department: int | None, lines: LineMap) -> dict:
-    """A payslip body (plus «_lines», stripped before sending)."""
+def salary_payload(
+    key: str,
+    slip_employee: int,
+    department: int | None,
+    lines: LineMap,
+    *,
+    wage_unknown: bool = False,
+) -> dict:
+    """A payslip body (plus «_lines», stripped before sending; «_wage_unknown» when a line is
+    at 0 kr because Tripletex's wage details were not read: the pre-flight says so)."""
     ordered = sorted(lines.values(), key=lambda ln: (ln.line_key, ln.price))
     specs = []
     for line in ordered:
@@ -1210,6 +1267,8 @@ def salary_payload(key: str, slip_employee: int, department: int | None, lines: 
     if department:
         payload["department"] = {"id": department}
     payload["_lines"] = [[ln.line_key, _price_text(ln.price)] for ln in ordered]
+    if wage_unknown and any(ln.price == ZERO for ln in ordered):
+        payload["_wage_unknown"] = True
     return payload
 
 
@@ -1260,10 +1319,11 @@ def plan_salary(month: date, wages: dict[int, list[dict]] | None = None) -> list
             keep_sent(desired, sent, slip.blocked)
         remainder = line_difference(desired, sent)
         department = slip.department_tx if slip else None
+        unknown = slip is not None and slip.wage_unknown
         if not chain:
             if not remainder:
                 continue
-            payload = salary_payload(base, emp_tx, department, remainder)
+            payload = salary_payload(base, emp_tx, department, remainder, wage_unknown=unknown)
             out.append(_salary_item(base, OP_CREATE, CHANGE_NEW, payload, slip, emp_tx, last))
             continue
         if not remainder:
@@ -1272,7 +1332,7 @@ def plan_salary(month: date, wages: dict[int, list[dict]] | None = None) -> list
             out.append(item)
             continue
         key = f"{base}{CORRECTION_MARK}{correction_number(chain[-1][0]) + 1}"
-        payload = salary_payload(key, emp_tx, department, remainder)
+        payload = salary_payload(key, emp_tx, department, remainder, wage_unknown=unknown)
         out.append(_salary_item(key, OP_CREATE, CHANGE_CORRECTION, payload, slip, emp_tx, last))
     return out
 
@@ -1313,14 +1373,16 @@ def _salary_item(key, operation, change, payload, slip, emp_tx, day) -> PlannedI
 
 
 def employees_in_salary(month: date) -> list[int]:
-    """Tripletex ids of the employees with hours in the month (their wages are read)."""
+    """Tripletex ids of the employees with hours in the month (their wages are read): the
+    entry's own employee, else the user's, as desired_salary joins them."""
     first, last = month_span(month)
     emp = aliased(Employee)
     return sorted(
         db.session.scalars(
             select(emp.tripletex_id)
-            .join(User, User.employee_id == emp.id)
-            .join(TimeEntry, TimeEntry.user_id == User.id)
+            .select_from(TimeEntry)
+            .join(User, User.id == TimeEntry.user_id)
+            .join(emp, emp.id == func.coalesce(TimeEntry.employee_id, User.employee_id))
             .where(TimeEntry.date >= first, TimeEntry.date <= last, emp.tripletex_id.is_not(None))
             .distinct()
         )

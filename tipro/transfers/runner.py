@@ -268,8 +268,16 @@ class Runner:
             db.session.commit()
             return
         users = list(db.session.scalars(select(User).where(User.id.in_(user_ids))))
+        # A 429/5xx/network failure of a read is raised, not copied onto everybody as
+        # «tripletex_unreachable»: the job is retried (RQ Retry) with the items still pending.
         found = preflight.check_many(
-            users, first, last, fresh=True, payroll_mode=payroll_mode, client=self.client
+            users,
+            first,
+            last,
+            fresh=True,
+            payroll_mode=payroll_mode,
+            client=self.client,
+            raise_transient=True,
         )
         blocking = {
             user_id: next(p for p in problems if p.blocking)
@@ -641,19 +649,25 @@ class Runner:
         db.session.commit()
 
     def _preflight_wages(self) -> None:
-        """A payslip line at 0 kr/h means Tripletex had no wage for the person: never book it."""
+        """A payslip line at 0 kr/h means TiPro has no wage for the person (Tripletex has
+        none, or it could not be read when the plan was made): never book it."""
         from flask_babel import gettext as _
 
         for item in self._items(ITEM_PENDING, kinds=(ITEM_SALARY_TRANSACTION,)):
             specs = item.payload.get("specifications") or []
-            if any(not s.get("rate") for s in specs):
-                self._fail(
-                    item,
-                    texts.PREFLIGHT,
-                    message=_("Tripletex har ingen timelønn eller årslønn for den ansatte."),
-                    hint=texts.hint_for(texts.NO_WAGE),
+            if not any(not s.get("rate") for s in specs):
+                continue
+            if item.payload.get("_wage_unknown"):
+                code = texts.WAGE_UNREAD
+                message = _(
+                    "TiPro fikk ikke lest lønnsopplysningene til den ansatte fra Tripletex, så "
+                    "timene ble ikke sendt."
                 )
-                item.error_code = f"{texts.PREFLIGHT}:{texts.NO_WAGE}"
+            else:
+                code = texts.NO_WAGE
+                message = _("Tripletex har ingen timelønn eller årslønn for den ansatte.")
+            self._fail(item, texts.PREFLIGHT, message=message, hint=texts.hint_for(code))
+            item.error_code = f"{texts.PREFLIGHT}:{code}"
         db.session.commit()
 
     def _send_orders(self, ids: list[int]) -> None:

@@ -16,6 +16,7 @@ NO_VAT_TYPE = "no_vat_type"
 PERIOD_LOCKED = "period_locked"
 NO_PRICE = "price_missing"
 NO_WAGE = "wage_missing"
+WAGE_UNREAD = "wage_unread"
 
 
 def hint_for(code: str, field: str | None = None) -> str:
@@ -64,6 +65,12 @@ def hint_for(code: str, field: str | None = None) -> str:
         return _(
             "Tripletex: Lønn › Ansatte › Arbeidsforhold — registrer timelønn eller årslønn i "
             "arbeidsforholdet, og start en ny overføring for måneden."
+        )
+    if code == WAGE_UNREAD:
+        return _(
+            "Tripletex svarte ikke på lesingen av arbeidsforholdet, eller den ansatte manglet i "
+            "svaret. Sjekk at den ansatte finnes i Tripletex: Lønn › Ansatte, og start en ny "
+            "overføring for måneden (den leser lønnen på nytt)."
         )
     if code == NO_VAT_TYPE:
         return _(
