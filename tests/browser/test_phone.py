@@ -249,6 +249,106 @@ def test_a_project_must_be_chosen(world, page: Page, base_url, seeded):
     assert seeded.session.query(TimeEntry).count() == before
 
 
+def edit_page(page: Page, base_url: str, world, seeded) -> int:
+    """The edit form of a week entry on «101 Nybygg Lia»; its id."""
+    from tipro.models import TimeEntry
+
+    entry_id = (
+        seeded.session.query(TimeEntry.id)
+        .filter_by(user_id=world.user.id, project_id=world.project.id)
+        .first()[0]
+    )
+    log_in(page, base_url, world.user)
+    page.goto(f"{base_url}/registreringer/{entry_id}")
+    wired(page)
+    expect(combobox(page)).to_have_value("101 Nybygg Lia")
+    return entry_id
+
+
+def saved_project(seeded, entry_id: int) -> int | None:
+    from tipro.models import TimeEntry
+
+    seeded.session.rollback()  # a fresh read
+    return seeded.session.get(TimeEntry, entry_id).project_id
+
+
+def test_a_typed_project_is_taken_or_refused_never_silently_reverted(
+    world, page: Page, base_url, seeded
+):
+    entry_id = edit_page(page, base_url, world, seeded)
+    box = combobox(page)
+    save = page.get_by_role("button", name="Lagre endringen")
+    # Text that fits no single project: «Lagre» is refused with a message, the text stays.
+    box.click()
+    box.fill("prosjekt som ikke finnes")
+    save.click()
+    page.wait_for_timeout(300)
+    assert box.evaluate("el => el.validationMessage") == "Velg et prosjekt, eller «Uten prosjekt»."
+    expect(box).to_have_value("prosjekt som ikke finnes")
+    assert saved_project(seeded, entry_id) == world.project.id
+    # Escape goes back to what was chosen, and the form may be sent again.
+    box.focus()
+    box.press("Escape")
+    expect(box).to_have_value("101 Nybygg Lia")
+    assert box.evaluate("el => el.validationMessage") == ""
+    # Text that fits exactly one project: leaving the box takes it, and it is what is saved.
+    box.click()
+    box.fill("sentrumsg")
+    save.click()
+    expect(page.get_by_text("Endringen er lagret", exact=False)).to_have_count(1)
+    assert saved_project(seeded, entry_id) == world.long_project.id
+
+
+def test_enter_on_an_open_list_without_a_highlight_does_not_send(world, page: Page, base_url):
+    log_in(page, base_url, world.user)
+    page.get_by_label("Timer", exact=True).fill("2")
+    box = combobox(page)
+    box.click()  # nothing chosen yet: the list opens with nothing highlighted
+    expect(page.get_by_role("listbox")).to_be_visible()
+    box.evaluate("el => { window.refused = 0; el.addEventListener('invalid', () => refused++); }")
+    box.press("Enter")
+    page.wait_for_timeout(200)
+    assert page.evaluate("window.refused") == 0  # no attempt to send the form
+    expect(page.get_by_role("listbox")).to_be_visible()
+
+
+def test_the_project_list_marks_the_chosen_one_and_moves_a_highlight(
+    world, page: Page, base_url, seeded
+):
+    edit_page(page, base_url, world, seeded)
+    box = combobox(page)
+    box.focus()
+    box.press("Alt+ArrowDown")
+    listbox = page.get_by_role("listbox")
+    expect(listbox).to_be_visible()
+    selected = listbox.locator("[role='option'][aria-selected='true']")
+    active = "el => document.getElementById(el.getAttribute('aria-activedescendant')).textContent"
+    # aria-selected is the chosen project; the keyboard moves a highlight (activedescendant).
+    expect(selected).to_have_text(["101 Nybygg Lia"])
+    box.press("End")
+    assert box.evaluate(active) == "Uten prosjekt"
+    box.press("Home")
+    first = listbox.get_by_role("option").first.text_content()
+    assert box.evaluate(active) == first
+    box.press("ArrowDown")
+    assert box.evaluate(active) != first
+    expect(selected).to_have_text(["101 Nybygg Lia"])
+    expect(listbox.locator(".combo-option.is-active")).to_have_count(1)
+    # The «▾» is drawn, not read out: no CSS text content, an aria-hidden mark instead.
+    combo = page.locator(".combo")
+    assert combo.evaluate("el => getComputedStyle(el, '::after').content") in ("none", "normal")
+    expect(combo.locator("[aria-hidden='true']", has_text="▾")).to_have_count(1)
+    # The server's error marks on the hidden <select> follow onto the box, also when they change.
+    page.locator("#project_id").evaluate(
+        "el => { el.setAttribute('aria-invalid', 'true');"
+        " el.setAttribute('aria-describedby', 'err-project_id'); }"
+    )
+    expect(box).to_have_attribute("aria-invalid", "true")
+    expect(box).to_have_attribute("aria-describedby", "err-project_id")
+    page.locator("#project_id").evaluate("el => el.removeAttribute('aria-invalid')")
+    expect(box).not_to_have_attribute("aria-invalid", "true")
+
+
 def test_the_confirmation_shows_where_the_user_is(world, page: Page, base_url):
     log_in(page, base_url, world.user)
     choose_project(page, "lia", "101 Nybygg Lia")
@@ -374,6 +474,30 @@ def test_offline_the_form_offers_the_same_activities(world, page: Page, context,
         expect(page.locator("#activity_id")).to_have_value(online[name][1])
         assert activity_names(page) == online[name][0], name
     shot(page, "offline-activities")
+
+
+def test_offline_the_activities_follow_the_date_too(world, page: Page, context, base_url, seeded):
+    """A link that ended last week: offline, moving the date back brings its activity back."""
+    from datetime import date
+
+    from tests.browser.test_pwa import go_offline, ready
+
+    with in_company(world.company):
+        new_project_activity(world.project, world.other_activity, end_date=DAY - timedelta(days=7))
+        seeded.session.commit()
+    log_in(page, base_url, world.user)
+    ready(page)
+    go_offline(page, context)
+    page.reload()
+    wired(page)
+    choose_project(page, "lia", "101 Nybygg Lia")
+    expect(page.locator("#activity_id option", has_text="Montering")).to_have_count(1)
+    today = date.fromisoformat(page.locator("#date").input_value())
+    assert "Prosjektering" not in activity_names(page)
+    page.locator("#date").fill((today - timedelta(days=10)).isoformat())
+    expect(page.locator("#activity_id option", has_text="Prosjektering")).to_have_count(1)
+    page.locator("#date").fill(today.isoformat())
+    expect(page.locator("#activity_id option", has_text="Prosjektering")).to_have_count(0)
 
 
 def test_submitting_a_period_has_a_confirmation_step(world, page: Page, base_url, seeded):

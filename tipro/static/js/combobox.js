@@ -53,8 +53,19 @@
     input.setAttribute("aria-controls", id + "-list");
     input.setAttribute("aria-label", select.getAttribute("data-label") || (label ? label.textContent.trim() : ""));
     input.placeholder = select.getAttribute("data-placeholder") || "";
-    ["aria-invalid", "aria-describedby"].forEach(function (name) {
-      if (select.hasAttribute(name)) { input.setAttribute(name, select.getAttribute(name)); }
+    // The server's error marks sit on the <select>: the box carries them, also when they change.
+    function copyAria() {
+      ["aria-invalid", "aria-describedby"].forEach(function (name) {
+        if (select.hasAttribute(name)) {
+          input.setAttribute(name, select.getAttribute(name));
+        } else {
+          input.removeAttribute(name);
+        }
+      });
+    }
+    copyAria();
+    new MutationObserver(copyAria).observe(select, {
+      attributes: true, attributeFilter: ["aria-invalid", "aria-describedby"]
     });
     var list = document.createElement("div");
     list.id = id + "-list";
@@ -65,7 +76,12 @@
     var empty = document.createElement("p");
     empty.className = "combo-empty muted";
     empty.setAttribute("role", "status");
+    var arrow = document.createElement("span");
+    arrow.className = "combo-arrow";
+    arrow.setAttribute("aria-hidden", "true");  // drawn, not read out
+    arrow.textContent = "▾";
     box.appendChild(input);
+    box.appendChild(arrow);
     box.appendChild(list);
     box.appendChild(empty);
     select.classList.add("combo-native");
@@ -77,15 +93,17 @@
     }
 
     var shown = [];    // the options in the list, in order
-    var active = -1;   // which of them is highlighted
+    var active = -1;   // which of them the keyboard highlights (aria-selected is the chosen one)
 
     function chosenText() {
       return isPlaceholder(select) ? "" : select.options[select.selectedIndex].textContent.trim();
     }
 
+    // Typed text that is not the chosen project is never sent as if it were: the form is
+    // refused until a project is picked (or Escape puts the chosen one back).
     function checkValidity() {
-      var missing = needsChoice && isPlaceholder(select);
-      input.setCustomValidity(missing ? (select.getAttribute("data-required") || "!") : "");
+      var refused = input.value.trim() !== chosenText() || (needsChoice && isPlaceholder(select));
+      input.setCustomValidity(refused ? (select.getAttribute("data-required") || "!") : "");
     }
 
     function sync() {
@@ -96,9 +114,7 @@
     function highlight(n) {
       var nodes = list.querySelectorAll("[role='option']");
       active = n;
-      for (var i = 0; i < nodes.length; i++) {
-        nodes[i].setAttribute("aria-selected", i === n ? "true" : "false");
-      }
+      for (var i = 0; i < nodes.length; i++) { nodes[i].classList.toggle("is-active", i === n); }
       if (n >= 0 && nodes[n]) {
         input.setAttribute("aria-activedescendant", nodes[n].id);
         nodes[n].scrollIntoView({ block: "nearest" });
@@ -138,7 +154,7 @@
         node.id = id + "-" + (++comboSeq);
         node.className = "combo-option";
         node.setAttribute("role", "option");
-        node.setAttribute("aria-selected", "false");
+        node.setAttribute("aria-selected", o.index === select.selectedIndex ? "true" : "false");
         node.textContent = o.text;
         node.addEventListener("mousedown", function (event) { event.preventDefault(); });
         node.addEventListener("click", function () { choose(n); });
@@ -153,8 +169,9 @@
       highlight(needle ? (shown.length ? 0 : -1) : current);
     }
 
-    function choose(n) {
-      var o = shown[n];
+    function choose(n) { take(shown[n]); }
+
+    function take(o) {
       if (!o) { return; }
       var changed = select.selectedIndex !== o.index;
       select.selectedIndex = o.index;
@@ -166,9 +183,24 @@
     // A tap opens the list; focus alone (Tab, or a refused save pointing here) only selects
     // the text, so typing replaces it.
     input.addEventListener("focus", function () { input.select(); });
+    // Leaving the box with typed text: the one project it fits is taken; otherwise the text
+    // stays, and checkValidity refuses the form (a silent revert would save the old project).
+    function settle() {
+      var text = input.value.trim();
+      if (text && text !== chosenText()) {
+        var needle = fold(text);
+        var hits = comboOptions(select).filter(function (o) { return fold(o.text).indexOf(needle) !== -1; });
+        var exact = hits.filter(function (o) { return fold(o.text) === needle; });
+        take(hits.length === 1 ? hits[0] : exact.length === 1 ? exact[0] : null);
+      }
+      checkValidity();
+    }
+
+    function typed() { return input.value.trim() !== chosenText() ? input.value : ""; }
+
     input.addEventListener("click", function () {
       if (!list.hidden) { return; }
-      render("");
+      render(typed());
       // On a phone the keyboard takes the lower half: the field goes to the top, the list
       // below it stays in sight.
       if (window.matchMedia && window.matchMedia("(max-width: 720px)").matches) {
@@ -176,17 +208,34 @@
         field.scrollIntoView({ block: "start", behavior: "smooth" });
       }
     });
-    input.addEventListener("input", function () { render(input.value); });
+    input.addEventListener("input", function () {
+      render(input.value);
+      checkValidity();
+    });
     input.addEventListener("keydown", function (event) {
       var open = !list.hidden;
       if (event.key === "ArrowDown" || event.key === "ArrowUp") {
         event.preventDefault();
-        if (!open) { render(""); return; }
+        if (!open) {
+          if (!event.altKey || event.key === "ArrowDown") { render(typed()); }
+          return;
+        }
+        if (event.altKey) {  // Alt+ArrowUp closes; Alt+ArrowDown leaves the highlight be
+          if (event.key === "ArrowUp") { close(); }
+          return;
+        }
         var step = event.key === "ArrowDown" ? 1 : -1;
         highlight(Math.max(0, Math.min(shown.length - 1, active + step)));
-      } else if (event.key === "Enter" && open && active >= 0) {
+      } else if ((event.key === "Home" || event.key === "End") && open && shown.length) {
+        event.preventDefault();
+        highlight(event.key === "Home" ? 0 : shown.length - 1);
+      } else if (event.key === "Enter" && open) {
         event.preventDefault();  // takes the highlighted project; the next Enter saves
         choose(active);
+      } else if (event.key === "Enter" && input.value.trim() !== chosenText()) {
+        event.preventDefault();  // typed text: take the one project it fits, or say why not
+        settle();
+        input.reportValidity();
       } else if (event.key === "Escape" && (open || input.value !== chosenText())) {
         event.preventDefault();  // back to what was chosen
         close();
@@ -195,7 +244,7 @@
     });
     input.addEventListener("blur", function () {
       close();
-      sync();
+      settle();
     });
     // Chosen elsewhere (a test, «Gjenta» offline): show it.
     select.addEventListener("change", sync);

@@ -565,10 +565,10 @@
     if (form && verb === "post" && queueable(form, event.detail.requestConfig.triggeringEvent &&
         event.detail.requestConfig.triggeringEvent.submitter)) {
       queueForm(form);
-    } else if (elt && elt.id === "project_id") {
+    } else if (followsActivities(elt)) {
       var offline = document.getElementById("network-status");
       if (offline) { offline.hidden = true; }  // nothing was sent: the list is filled here
-      fillActivities(elt);
+      fillActivities(document.getElementById("project_id"));
     }
   });
 
@@ -634,7 +634,9 @@
       var options = [];
       if (choices.length !== 1) { options.push(new Option(TEXTS.choose_activity, "")); }
       choices.forEach(function (a) { options.push(new Option(a.name, String(a.id))); });
+      var before = select.value;  // kept if still allowed (online, the server does the same)
       select.replaceChildren.apply(select, options);
+      if (before && select.querySelector("option[value='" + before + "']")) { select.value = before; }
       preselectActivity(data);
     });
   }
@@ -645,9 +647,18 @@
     if (target && target.id === "activity-field") { preselectFromData(); }
   });
 
-  // Offline, the project's activities are filled at once (htmx's request would only fail).
+  // The entry form's fields the activity list depends on (links open on the entry's day).
+  function followsActivities(elt) {
+    return !!elt && (elt.id === "project_id" || elt.id === "date") &&
+      !!document.getElementById("project_id");
+  }
+
+  // Offline, the activities follow the project and the date at once (htmx's request would
+  // only fail).
   document.addEventListener("change", function (event) {
-    if (event.target.id === "project_id" && !navigator.onLine) { fillActivities(event.target); }
+    if (followsActivities(event.target) && !navigator.onLine) {
+      fillActivities(document.getElementById("project_id"));
+    }
   });
 
   // Offline, «Gjenta» fills the quick entry from the offline data (the page cannot be fetched).
