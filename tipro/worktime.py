@@ -26,8 +26,8 @@ from tipro.models import ClosureDay, Employee
 
 ZERO = Decimal("0")
 FULL_TIME = Decimal("100")
-WORKDAYS_PER_WEEK = 5
 TWO_PLACES = Decimal("0.01")
+WORKDAYS_PER_WEEK = 5
 
 # What a day is, for normal time and for showing it.
 WORKDAY = "workday"
@@ -59,10 +59,18 @@ def public_holidays(first: date, last: date, language: str = "no") -> dict[date,
     return found
 
 
+def two_places(value: Decimal) -> Decimal:
+    """A sum of normal hours as shown and compared: 103.125 → 103.13 (half up)."""
+    return Decimal(value).quantize(TWO_PLACES, rounding=ROUND_HALF_UP)
+
+
 def day_hours(hours_per_week: Decimal, percentage: Decimal) -> Decimal:
-    """A working day's normal hours: 37.5 h/week at 80 % → 6.00."""
-    value = Decimal(hours_per_week) * Decimal(percentage) / FULL_TIME / WORKDAYS_PER_WEEK
-    return value.quantize(TWO_PLACES, rounding=ROUND_HALF_UP)
+    """A working day's normal hours, exact: 37.5 h/week at 80 % → 6; at 62.5 % → 4.6875.
+
+    Not rounded: a month is the sum of its days (22 × 4.6875 = 103.125, where days rounded
+    to 4.69 would give 103.18); sums are rounded where they are shown.
+    """
+    return Decimal(hours_per_week) * Decimal(percentage) / FULL_TIME / WORKDAYS_PER_WEEK
 
 
 @dataclass(frozen=True)

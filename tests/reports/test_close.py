@@ -350,3 +350,34 @@ def test_remind_is_constant_too(world, login, no_smtp):
 
 def test_month_span_reads_only_months():
     assert close.month_span("2026-11") == periods.span_of("month", date(2026, 11, 5))
+
+
+def test_part_time_normal_is_summed_from_exact_days(world):
+    """62.5 % of 37.5 h: 21 working days × 4.6875 = 98.4375 → 98.44 (days rounded to 4.69
+    would give 98.49), and the flex follows the same sum."""
+    from tests.reports.close_fixtures import details
+
+    employee = world.per.employee
+    employee.employment_percentage = Decimal("62.5")
+    employee.employment_details = details(("2015-01-01", "62.50"))
+    from tipro.extensions import db
+
+    db.session.commit()
+    _data, rows = rows_of(world.berit)
+    per = rows["Per Nordmann"]
+    assert per.normal == D("98.44")
+    assert per.flex == D("30") - D("98.44")
+
+
+def test_the_report_link_opens_the_same_month(world, login):
+    """«Se timene i rapportene» passes fra/til with periode=egen (else the report ignores
+    them and shows this month)."""
+    import html as html_lib
+    import re
+
+    client = login(world.berit)
+    page = client.get("/rapporter/manedsavslutning?maned=2026-10").get_data(as_text=True)
+    [href] = re.findall(r'<a href="(/rapporter\?[^"]*)">Se timene i rapportene</a>', page)
+    report = client.get(html_lib.unescape(href)).get_data(as_text=True)
+    assert 'name="fra" value="2026-10-01"' in report
+    assert 'name="til" value="2026-10-31"' in report

@@ -12,9 +12,10 @@ from decimal import Decimal
 import openpyxl
 import pytest
 
-from tests.factories import in_company, new_entry
+from tests.factories import in_company, new_entry, new_supplement_type
 from tests.reports.conftest import NOW, TOTAL, WHOLE, report_world
 from tipro.extensions import db as _db
+from tipro.models import EntrySupplement
 from tipro.reports import exports
 
 D = Decimal
@@ -67,7 +68,7 @@ def test_report_csv_and_xlsx_equal_the_page(fjellheim, as_user, group):
     assert {r[0]: [nb(v) for v in r[2:5]] + [int(r[5])] for r in body} == {
         label: [nb(v) for v in values[:3]] + [int(values[3])] for label, values in shown.items()
     }
-    assert total[0] == "Sum"
+    assert total[0] == ("Sum timer" if group == "tillegg" else "Sum")
     assert nb(total[2]) == sum(nb(v[0]) for v in shown.values())
     assert re.fullmatch(r"-?\d+,\d\d", total[2]), "decimal comma, no thousands separator"
 
@@ -77,7 +78,7 @@ def test_report_csv_and_xlsx_equal_the_page(fjellheim, as_user, group):
     assert {r[0]: [D(str(v)) for v in r[2:5]] + [r[5]] for r in values[1:-1]} == {
         r[0]: [nb(v) for v in r[2:5]] + [int(r[5])] for r in body
     }
-    assert values[-1][0] == "Sum" and D(str(values[-1][2])) == nb(total[2])
+    assert values[-1][0] == total[0] and D(str(values[-1][2])) == nb(total[2])
 
 
 def test_xlsx_has_numbers_dates_formats_totals_and_frozen_header(fjellheim, as_user):
@@ -230,3 +231,57 @@ def test_too_many_lines_for_excel_is_refused_with_a_hint(fjellheim, as_user, mon
     assert response.status_code == 400
     assert "11 føringer er for mange for Excel" in response.get_data(as_text=True)
     assert client.get("/rapporter/timer.csv", query_string=WHOLE, buffered=True).status_code == 200
+
+
+def test_supplement_totals_are_per_unit_and_count_each_entry_once(fjellheim, as_user):
+    """Hours, km and kroner never add up into one «Mengde»; an entry with two supplements is
+    one entry in the totals (on the page, in CSV and in XLSX alike)."""
+    world = fjellheim
+    km = new_supplement_type(world.company, "Kjøring", unit="km", billable=True)
+    _db.session.add(
+        EntrySupplement(
+            company_id=world.company.id,
+            entry_id=world.entries["k-1130"].id,  # already has 2 h «Overtid 50 %»
+            supplement_type_id=km.id,
+            quantity=D("40"),
+        )
+    )
+    _db.session.commit()
+    client = as_user(world.admin)
+    args = {**WHOLE, "gruppe": "tillegg"}
+    html = client.get("/rapporter", query_string=args).get_data(as_text=True)
+    foot = html[html.index("<tfoot>") : html.index("</tfoot>")]
+    sums = re.findall(
+        r'<th scope="row">([^<]*)</th>\s*<td class="num">([^<]*)</td>\s*'
+        r'<td class="num">([^<]*)</td>\s*<td class="num">([^<]*)</td>\s*'
+        r'<td class="num">([^<]*)</td>',
+        foot,
+    )
+    assert sums == [
+        ("Sum timer", "3,5", "0,0", "3,5", "2"),
+        ("Sum km", "40,0", "40,0", "0,0", "1"),
+        ("Føringer i alt", "", "", "", "2"),
+    ]
+    assert "43,5" not in html, "no mixed total of hours and km"
+
+    rows = read_csv(client.get("/rapporter/eksport.csv", query_string=args))
+    assert rows[-3:] == [
+        ["Sum timer", "", "3,50", "0,00", "3,50", "2"],
+        ["Sum km", "", "40,00", "40,00", "0,00", "1"],
+        ["Føringer i alt", "", "", "", "", "2"],
+    ]
+    sheet = read_xlsx(client.get("/rapporter/eksport.xlsx", query_string=args))
+    values = list(sheet.iter_rows(values_only=True))
+    assert [(r[0], r[2], r[5]) for r in values[-3:]] == [
+        ("Sum timer", 3.5, 2),
+        ("Sum km", 40, 1),
+        ("Føringer i alt", None, 2),
+    ]
+    assert all(row[0].font.b for row in list(sheet.iter_rows())[-3:])
+
+    with in_company(world.company, NOW):
+        from tipro.reports import queries
+        from tipro.reports.filters import parse
+
+        report = queries.report(world.admin, parse(args))
+    assert report.entries == 2  # k-1130 and o-1231, k-1130 once

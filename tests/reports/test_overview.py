@@ -116,3 +116,28 @@ def test_statements_do_not_grow_with_entries(world, login):
         assert client.get("/min-oversikt").status_code == 200
     assert len(few) == len(many), (len(few), len(many))
     assert len(few) <= 8
+
+
+def test_the_report_link_opens_this_month(world, login):
+    """«Mine timer» passes fra/til with periode=egen, so the report shows the overview's month."""
+    import html as html_lib
+
+    client = login(world.kari)
+    page = client.get("/min-oversikt").get_data(as_text=True)
+    [href] = re.findall(r'<a class="button" href="(/rapporter\?[^"]*)">Mine timer</a>', page)
+    assert "periode=egen" in html_lib.unescape(href)
+    report = client.get(html_lib.unescape(href)).get_data(as_text=True)
+    assert 'name="fra" value="2026-11-01"' in report
+    assert 'name="til" value="2026-11-30"' in report
+
+
+def test_part_time_month_is_summed_from_exact_days(world):
+    """62.5 %: November 2026's 21 working days × 4.6875 h = 98.4375 → 98.44, not 98.49."""
+    from tests.reports.close_fixtures import details
+    from tipro.extensions import db
+
+    employee = world.per.employee
+    employee.employment_percentage = Decimal("62.5")
+    employee.employment_details = details(("2015-01-01", "62.50"))
+    db.session.commit()
+    assert close.overview(world.per).month.normal == D("98.44")

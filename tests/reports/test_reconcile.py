@@ -528,3 +528,24 @@ def test_the_check_job_twice_records_one_result(transferred):
     assert run_check(world.company.id, asked) == "skipped"
     answers = _db.session.scalars(select(AuditEvent).where(AuditEvent.action == "checked")).all()
     assert len(answers) == 1 and answers[0].user_id == world.admin.id
+
+
+def test_an_unexpected_error_inline_answers_the_check(admin, transferred, monkeypatch):
+    """Without Redis the check runs in the request: an error that is not Tripletex's still
+    answers the request (with an error and no rows), so the month is not «running» for
+    30 minutes and the next check is allowed."""
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(reconcile, "compare", broken)
+    assert admin.post(f"{PAGE}/sjekk").status_code == 303
+    check = reconcile.state("payroll", MONTH)
+    assert not check.running and check.result["rows"] == []
+    assert check.result["error"] == "Sjekken stoppet på en uventet feil. Prøv igjen om litt."
+    page = _text(admin.get(PAGE))
+    assert "Sjekken stoppet på en uventet feil" in page and "Ingen avvik" not in page
+    monkeypatch.undo()
+    assert admin.post(f"{PAGE}/sjekk").status_code == 303
+    assert "En sjekk av måneden pågår allerede." not in _text(admin.get(PAGE))
+    assert _latest_result()["error"] is None

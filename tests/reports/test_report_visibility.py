@@ -143,3 +143,40 @@ def test_another_company_never_sees_ours(world, as_user, endpoint, url):
 def test_login_required(client, endpoint, url):
     response = client.get(url)
     assert response.status_code == 302 and "/logg-inn" in response.headers["Location"]
+
+
+@pytest.mark.parametrize("who", ["kari", "approver"])
+def test_names_beyond_reach_are_not_offered_or_labelled(world, as_user, who):
+    """A typed-in id of a project, customer or person the actor sees no hours of gives no name:
+    not as a filter choice, not as the drill-down's heading (Salg's project 106, its customer,
+    and for Kari also her colleague Per)."""
+    from tipro.extensions import db
+    from tipro.models import Customer
+
+    secret_customer = Customer(
+        company_id=world.company.id, tripletex_id=9002, name="Hemmelig Kunde AS", number=8
+    )
+    db.session.add(secret_customer)
+    db.session.flush()
+    world.sales_project.customer_id = secret_customer.id
+    db.session.commit()
+    client = as_user(getattr(world, who))
+    for args in (
+        {"prosjekt": str(world.sales_project.id)},
+        {"kunde": str(secret_customer.id)},
+        {"gruppe": "prosjekt", "nokkel": str(world.sales_project.id)},
+        {"gruppe": "kunde", "nokkel": str(secret_customer.id)},
+    ):
+        for url in ("/rapporter", "/rapporter/timer"):
+            text = get(client, url, **args)
+            assert "Salgsmøter" not in text and "Hemmelig Kunde" not in text, (url, args)
+    if who == "kari":
+        text = get(client, "/rapporter/timer", nokkel=str(world.per.id))
+        assert "Per Salg" not in text
+    # Siri leads Salg: she sees Per's hours on 106, so its names are hers to see.
+    siri = as_user(world.siri)
+    assert "Salgsmøter" in get(siri, "/rapporter", prosjekt=str(world.sales_project.id))
+    text = get(siri, "/rapporter/timer", gruppe="prosjekt", nokkel=str(world.sales_project.id))
+    assert "Føringer: 106 Salgsmøter" in text
+    admin = as_user(world.admin)
+    assert "Føringer: Per Salg" in get(admin, "/rapporter/timer", nokkel=str(world.per.id))

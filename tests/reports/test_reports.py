@@ -258,7 +258,20 @@ def test_bad_input_is_a_clear_400(world, as_user, args, message):
 
 
 @pytest.mark.parametrize(
-    ("group", "key"), [("uke", "2026-W99"), ("prosjekt", "abc"), ("status", "x"), ("dag", "1")]
+    ("group", "key"),
+    [
+        ("uke", "2026-W99"),
+        ("prosjekt", "abc"),
+        ("status", "x"),
+        ("dag", "1"),
+        # Beyond the INTEGER ids: PostgreSQL would fail («integer out of range»), not a 400.
+        ("ansatt", "9999999999"),
+        ("prosjekt", "2147483648"),
+        ("kunde", "9999999999"),
+        ("aktivitet", "9999999999"),
+        ("tillegg", "2147483648"),
+        ("prosjekt", "00"),
+    ],
 )
 def test_bad_row_key_is_a_400(world, as_user, group, key):
     client = as_user(world.admin)

@@ -206,3 +206,13 @@ def test_sync_stores_the_employment_percentage(tx_world):  # noqa: F811 (the fix
         assert kari.employment_details == [[kari.employment_start.isoformat(), "80.00"]]
         ola = tx_world.colleague.employee
         assert ola.employment_percentage == Decimal("100.00")
+
+
+def test_part_time_days_are_exact_and_only_sums_are_rounded():
+    """62.5 % of 37.5 h is 4.6875 h a day: September 2026 (22 working days) is 103.125 h,
+    shown as 103.13 — not 22 × 4.69 = 103.18 from days rounded one by one."""
+    assert worktime.day_hours(Decimal("37.5"), Decimal("62.5")) == Decimal("4.6875")
+    part = Employment(details=((date(2015, 1, 1), Decimal("62.5")),))
+    total = month_normal(2026, 9, part)
+    assert total == Decimal("103.125")
+    assert worktime.two_places(total) == Decimal("103.13")

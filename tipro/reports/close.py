@@ -275,7 +275,9 @@ def month_close(
                 employment, span.first, span.last
             )
         row = PersonMonth(
-            user, normal=sum(normal.values(), ZERO), overtime=overtime.get(user.id, ZERO)
+            user,
+            normal=worktime.two_places(sum(normal.values(), ZERO)),  # exact days, rounded sum
+            overtime=overtime.get(user.id, ZERO),
         )
         for day in days:
             work, away = hours.get((user.id, day), (ZERO, ZERO))
@@ -444,6 +446,9 @@ def overview(user: User, *, today: date | None = None, locale: str | None = None
             found.normal += normal
             if day <= today:
                 found.normal_to_date += normal
+        # The days' normal time is exact (worktime.day_hours); the sums are rounded once.
+        found.normal = worktime.two_places(found.normal)
+        found.normal_to_date = worktime.two_places(found.normal_to_date)
         return found
 
     flex_from = max(
@@ -456,6 +461,7 @@ def overview(user: User, *, today: date | None = None, locale: str | None = None
         if day == today and not (work or away):
             continue  # today counts once it has hours
         flex += work + away - calendar.normal_on(employment, day)
+    flex = worktime.two_places(flex)
     days = []
     for day in calendar.days(month.first, month.last):
         work, away = hours.get(day.date, (ZERO, ZERO))

@@ -19,6 +19,7 @@ import io
 import re
 import tempfile
 import unicodedata
+from collections import deque
 from collections.abc import Iterable, Iterator
 from datetime import date
 from decimal import Decimal
@@ -98,11 +99,21 @@ def report_header(report: Report) -> list[str]:
     ]
 
 
+def report_totals(report: Report) -> list[list]:
+    """The totals rows: one «Sum»; for supplements one per unit (and the entries once)."""
+    if not report.quantity:
+        return [[_("Sum"), "", report.hours, report.billable, report.non_billable, report.entries]]
+    rows = [[u.label, "", u.hours, u.billable, u.non_billable, u.entries] for u in report.units]
+    if len(report.units) > 1:
+        rows.append([_("Føringer i alt"), "", None, None, None, report.entries])
+    return rows
+
+
 def report_rows(report: Report) -> Iterator[list]:
-    """The rows then the totals row, as (text, Decimal, int) values."""
+    """The rows then the totals rows, as (text, Decimal, int) values."""
     for row in report.rows:
         yield [row.label, row.detail, row.hours, row.billable, row.non_billable, row.entries]
-    yield [_("Sum"), "", report.hours, report.billable, report.non_billable, report.entries]
+    yield from report_totals(report)
 
 
 def lines_header() -> list[str]:
@@ -196,21 +207,23 @@ def _cell(sheet, value, *, bold: bool = False):
     return cell
 
 
-def xlsx(title: str, header: list[str], rows: Iterable[list], widths: list[int]) -> bytes:
-    """A workbook with one sheet: bold frozen header, the rows; the last row (totals) bold."""
+def xlsx(
+    title: str, header: list[str], rows: Iterable[list], widths: list[int], totals: int = 1
+) -> bytes:
+    """A workbook with one sheet: bold frozen header, the rows; the last `totals` rows bold."""
     book = Workbook(write_only=True)
     sheet = book.create_sheet(title=re.sub(r"[\[\]\*\?/\\:]", "", title)[:31] or "Rapport")
     sheet.freeze_panes = "A2"
     for index, width in enumerate(widths):
         sheet.column_dimensions[chr(ord("A") + index)].width = width
     sheet.append([_cell(sheet, h, bold=True) for h in header])
-    previous = None
+    held: deque[list] = deque()  # the last rows wait: they may be the totals
     for row in rows:
-        if previous is not None:
-            sheet.append([_cell(sheet, v) for v in previous])
-        previous = row
-    if previous is not None:
-        sheet.append([_cell(sheet, v, bold=True) for v in previous])
+        held.append(row)
+        if len(held) > totals:
+            sheet.append([_cell(sheet, v) for v in held.popleft()])
+    for row in held:
+        sheet.append([_cell(sheet, v, bold=True) for v in row])
     with tempfile.TemporaryFile() as out:
         book.save(out)
         out.seek(0)

@@ -16,7 +16,18 @@ from decimal import Decimal
 
 from flask_babel import format_date
 from flask_babel import gettext as _
-from sqlalchemy import Numeric, and_, case, func, or_, select, type_coerce
+from sqlalchemy import (
+    Numeric,
+    String,
+    and_,
+    case,
+    func,
+    literal,
+    or_,
+    select,
+    type_coerce,
+    union_all,
+)
 from sqlalchemy.orm import aliased
 
 from tipro.entries.extras.definitions import unit_names
@@ -32,8 +43,10 @@ from tipro.models import (
     TimeEntry,
     User,
 )
+from tipro.models.extras import SUPPLEMENT_UNITS
 from tipro.models.work import ENTRY_STATES
 from tipro.reports.filters import PAGE_SIZE, PERIOD_GROUPS, STATE_LABELS, BadFilter, ReportFilter
+from tipro.security import parse_id
 
 ZERO = Decimal("0")
 CENT = Decimal("0.01")
@@ -74,6 +87,7 @@ class Row:
     billable: Decimal = ZERO
     entries: int = 0
     order: tuple = ()  # the group's natural order (dates, then names)
+    unit: str = ""  # supplements: the type's unit (SupplementType.unit)
 
     @property
     def non_billable(self) -> Decimal:
@@ -85,6 +99,10 @@ class Report:
     filter: ReportFilter
     rows: list[Row]
     quantity: bool = False  # supplements: amounts in the types' units, not hours
+    # Supplements: one total per unit (hours, km and kroner never add up), and the entries
+    # counted once however many supplements each carries.
+    units: list[Row] = field(default_factory=list)
+    entry_count: int | None = None
 
     @property
     def hours(self) -> Decimal:
@@ -100,6 +118,8 @@ class Report:
 
     @property
     def entries(self) -> int:
+        if self.entry_count is not None:
+            return self.entry_count
         return sum(r.entries for r in self.rows)
 
 
@@ -285,10 +305,19 @@ def _group_rows(actor: User, f: ReportFilter) -> list[Row]:
     return _period_rows(where, f)
 
 
+def _supplements(query):
+    """The supplements' joins (entry and type) that every supplement statement shares."""
+    return (
+        query.select_from(EntrySupplement)
+        .join(TimeEntry, EntrySupplement.entry_id == TimeEntry.id)
+        .join(SupplementType, EntrySupplement.supplement_type_id == SupplementType.id)
+    )
+
+
 def _supplement_rows(where) -> list[Row]:
     """Supplements per type (amounts in the type's unit) with the salary type they pay as."""
     billable = case((SupplementType.billable.is_(True), EntrySupplement.quantity), else_=0)
-    query = (
+    query = _supplements(
         select(
             SupplementType.id,
             SupplementType.name,
@@ -299,18 +328,13 @@ def _supplement_rows(where) -> list[Row]:
             _sum(billable),
             func.count(func.distinct(EntrySupplement.entry_id)),
         )
-        .select_from(EntrySupplement)
-        .join(TimeEntry, EntrySupplement.entry_id == TimeEntry.id)
-        .join(SupplementType, EntrySupplement.supplement_type_id == SupplementType.id)
-        .outerjoin(SalaryType, SupplementType.salary_type_id == SalaryType.id)
-        .where(*where)
-        .group_by(
-            SupplementType.id,
-            SupplementType.name,
-            SupplementType.unit,
-            SalaryType.number,
-            SalaryType.name,
-        )
+    ).outerjoin(SalaryType, SupplementType.salary_type_id == SalaryType.id)
+    query = query.where(*where).group_by(
+        SupplementType.id,
+        SupplementType.name,
+        SupplementType.unit,
+        SalaryType.number,
+        SalaryType.name,
     )
     units = unit_names()
     rows = []
@@ -318,8 +342,37 @@ def _supplement_rows(where) -> list[Row]:
         detail = units.get(unit, unit)
         if number or salary:
             detail += " · " + _("lønnsart %(salary)s", salary=_label(number, salary))
-        rows.append(Row(str(sid), name, detail, _dec(quantity), _dec(billable_q), n, (name,)))
+        rows.append(Row(str(sid), name, detail, _dec(quantity), _dec(billable_q), n, (name,), unit))
     return rows
+
+
+def _supplement_totals(where, rows: list[Row]) -> tuple[list[Row], int]:
+    """(one total per unit, the entries with any supplement): quantities from the rows, entry
+    counts from the database (an entry with two supplements counts once), in one statement."""
+    distinct = func.count(func.distinct(EntrySupplement.entry_id))
+    per_unit = _supplements(select(SupplementType.unit, distinct)).where(*where)
+    overall = _supplements(select(literal(None, String), distinct)).where(*where)
+    counts = dict(
+        db.session.execute(union_all(per_unit.group_by(SupplementType.unit), overall)).all()
+    )
+    names = unit_names()
+    totals: dict[str, Row] = {}
+    for row in rows:
+        total = totals.get(row.unit)
+        if total is None:
+            name = names.get(row.unit, row.unit)
+            order = (SUPPLEMENT_UNITS.index(row.unit) if row.unit in SUPPLEMENT_UNITS else 9,)
+            total = totals[row.unit] = Row(
+                row.unit,
+                _("Sum %(unit)s", unit=name),
+                name,
+                entries=counts.get(row.unit, 0),
+                order=order,
+                unit=row.unit,
+            )
+        total.hours += row.hours
+        total.billable += row.billable
+    return sorted(totals.values(), key=lambda t: t.order), counts.get(None, 0)
 
 
 def _period_rows(where, f: ReportFilter) -> list[Row]:
@@ -378,7 +431,10 @@ def report(actor: User, f: ReportFilter) -> Report:
             "foringer": lambda r: r.entries,
         }[f.sort]
         rows.sort(key=value, reverse=f.descending)
-    return Report(f, rows, quantity=f.group == "tillegg")
+    if f.group != "tillegg":
+        return Report(f, rows)
+    units, count = _supplement_totals(conditions(actor, f), rows)
+    return Report(f, rows, quantity=True, units=units, entry_count=count)
 
 
 # ---------------------------------------------------------------- drill-down
@@ -403,9 +459,9 @@ def _key_condition(f: ReportFilter):
         if key not in ("ja", "nei"):
             raise bad
         return _BILLABLE_FLAG == (1 if key == "ja" else 0)
-    if not (key.isascii() and key.isdigit() and len(key) <= 10):
+    number = _key_number(key)
+    if number is None:
         raise bad
-    number = int(key)
     if group == "ansatt":
         return TimeEntry.user_id == number
     if group == "prosjekt":
@@ -421,6 +477,15 @@ def _key_condition(f: ReportFilter):
             select(EntrySupplement.entry_id).where(EntrySupplement.supplement_type_id == number)
         )
     raise bad
+
+
+def _key_number(key: str) -> int | None:
+    """The id in a row key («0»: without project/customer/activity), None when it is no id.
+
+    parse_id caps at the INTEGER columns' maximum: a larger number would fail in PostgreSQL
+    («integer out of range») instead of being a 400.
+    """
+    return 0 if key == NONE_KEY else parse_id(key)
 
 
 def key_days(group: str, key: str) -> tuple[date | None, date | None]:
@@ -592,13 +657,25 @@ def choices(actor: User, f: ReportFilter) -> Choices:
             )
             query = query.where(or_(User.id == actor.id, User.id.in_(seen)))
         people = [(uid, name or email) for uid, name, email in db.session.execute(query)]
-    # The picked project or customer stays offered when the range has no hours on it.
+    # The picked project or customer stays offered when the range has no hours on it, but
+    # only when the actor sees hours on it at all (admins: the company's): a typed-in id must
+    # not read the name of a project or customer beyond the actor's reach.
     in_range = select(TimeEntry.project_id).where(*_in_reach(actor, f))
     offered = [Project.id.in_(in_range)]
+    picked = []
     if f.project_id is not None:
-        offered.append(Project.id == f.project_id)
+        picked.append(Project.id == f.project_id)
     if f.customer_id is not None:
-        offered.append(Project.customer_id == f.customer_id)
+        picked.append(Project.customer_id == f.customer_id)
+    if picked:
+        visible = _visible(actor)
+        if visible is None:
+            offered.extend(picked)
+        else:
+            seen = select(TimeEntry.project_id).where(
+                TimeEntry.company_id == actor.company_id, visible
+            )
+            offered.append(and_(or_(*picked), Project.id.in_(seen)))
     query = (
         select(Project.id, Project.number, Project.name, Customer.id, Customer.name)
         .outerjoin(Customer, Project.customer_id == Customer.id)
@@ -618,8 +695,13 @@ def check_key(f: ReportFilter) -> None:
     _key_condition(f)
 
 
-def row_label(f: ReportFilter) -> str | None:
-    """The name of the report row the drill-down lists (None: the whole report)."""
+def row_label(f: ReportFilter, count: int) -> str | None:
+    """The name of the report row the drill-down lists (None: the whole report).
+
+    `count` is the drill-down's entry count (drill_total): a person, project, customer,
+    activity or supplement is named only when the actor sees entries on it, so a made-up
+    key cannot read the names of colleagues or projects beyond the actor's reach.
+    """
     if f.key is None:
         return None
     check_key(f)
@@ -630,7 +712,9 @@ def row_label(f: ReportFilter) -> str | None:
         return str(STATE_LABELS[key])
     if group == "fakturerbar":
         return _("Fakturerbar") if key == "ja" else _("Ikke fakturerbar")
-    number = int(key)
+    number = _key_number(key) or 0
+    if number and not count:
+        return ""
     if number == 0:
         return {
             "prosjekt": _("Uten prosjekt"),

@@ -26,6 +26,7 @@ Tripletex is read.
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -79,6 +80,8 @@ WHY_LOCKED = "locked"  # approved, invoiced or paid in Tripletex
 WHY_CLOSED = "closed"  # the order is invoiced
 WHY_ADDED_LINES = "added_lines"  # a PUT of the order would remove lines someone added
 WHY_PAYSLIP = "payslip"  # a booked payslip: a correction is a new salary transaction
+
+log = logging.getLogger(__name__)
 
 PAYROLL_KINDS = (
     ITEM_TIMESHEET_ENTRY,
@@ -366,10 +369,41 @@ def request_check(actor: User | None, kind: str, month: date) -> AuditEvent:
     )
     request_id = asked.id
     db.session.commit()
-    jobs.run_or_enqueue(
-        run_check, company_id, request_id, job_id=check_job_id(request_id), timeout=1800
-    )
+    if jobs.has_queue():
+        jobs.enqueue(
+            run_check, company_id, request_id, job_id=check_job_id(request_id), timeout=1800
+        )
+        return db.session.get(AuditEvent, request_id)
+    try:
+        run_check(company_id, request_id)
+    except Exception:
+        # Inline there is no job to fail: an unanswered request would count as running for
+        # CHECK_LOST_AFTER and refuse every new check. Answer it with the error instead.
+        log.exception("The drift check %s failed", request_id)
+        db.session.rollback()
+        _answer_failed(company_id, actor, kind, month, request_id)
     return db.session.get(AuditEvent, request_id)
+
+
+def _answer_failed(
+    company_id: int, actor: User | None, kind: str, month: date, request_id: int
+) -> None:
+    """Record a «checked» event with an error and no rows for a check that broke (commits)."""
+    result = {
+        "kind": kind,
+        "month": f"{month:%Y-%m}",
+        "error": _("Sjekken stoppet på en uventet feil. Prøv igjen om litt."),
+        "rows": [],
+    }
+    record_audit(
+        company_id,
+        actor,
+        ENTITY,
+        entity_id(kind, month),
+        ACTION_CHECKED,
+        {"request": [None, request_id], "result": [None, result]},
+    )
+    db.session.commit()
 
 
 def run_check(request_id: int, client_factory: ClientFactory | None = None) -> dict | None:

@@ -65,7 +65,7 @@ def entries():
         page=page,
         total_hours=hours,
         total_count=count,
-        row_label=queries.row_label(f),
+        row_label=queries.row_label(f, count),
         **_page_context(f),
     )
 
@@ -88,7 +88,13 @@ def export(fmt: str):
     if fmt == "csv":
         body = "".join(exports.csv_rows(header, exports.report_rows(report)))
         return _download(body, names, "text/csv")
-    data = exports.xlsx(_("Rapport"), header, exports.report_rows(report), exports.REPORT_WIDTHS)
+    data = exports.xlsx(
+        _("Rapport"),
+        header,
+        exports.report_rows(report),
+        exports.REPORT_WIDTHS,
+        totals=len(exports.report_totals(report)),
+    )
     return _download(data, names, exports.XLSX_MIMETYPE)
 
 
