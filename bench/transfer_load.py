@@ -371,8 +371,15 @@ def minimum(mode: str, facts: dict, result: dict) -> dict[tuple[str, str], int]:
         ("GET", "/timesheet/month/byMonthNumber"): people,
     }
     if mode == "lønnsbilag":
-        out[("GET", "/employee")] += people  # the wages, read when the month is planned
-        out[("POST", "/salary/transaction")] = 1 if kinds.get("salary_transaction") else 0
+        # The wages of everyone with hours are read when the month is planned; the pre-flight
+        # then reads only the people who get a payslip (those paid by the hour, here) and
+        # their projects (one each in the large seed).
+        slips = kinds.get("salary_transaction", 0)
+        checked = math.ceil(slips / IDS_PER_READ)
+        out[("GET", "/employee")] = 1 + people + checked
+        out[("GET", "/project")] = 1 + math.ceil(min(slips, facts["projects"]) / IDS_PER_READ)
+        out[("GET", "/timesheet/month/byMonthNumber")] = checked
+        out[("POST", "/salary/transaction")] = 1 if slips else 0
         return out
     out[("POST", "/timesheet/entry/list")] = math.ceil(
         kinds.get("timesheet_entry", 0) / ROWS_PER_WRITE

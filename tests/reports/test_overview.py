@@ -141,3 +141,31 @@ def test_part_time_month_is_summed_from_exact_days(world):
     employee.employment_details = details(("2015-01-01", "62.50"))
     db.session.commit()
     assert close.overview(world.per).month.normal == D("98.44")
+
+
+def test_vacation_from_tripletex(world, login):
+    """The balance the sync read (days, as Tripletex gives it) with the day it was read."""
+    from tipro.extensions import db
+
+    employee = world.kari.employee
+    employee.vacation_balance = Decimal("12.5")
+    employee.vacation_read_on = date(2026, 11, 2)
+    db.session.commit()
+    html = login(world.kari).get("/min-oversikt").get_data(as_text=True)
+    assert "Ferie: 12,5 dager igjen" in html
+    assert "per 2. november 2026, fra Tripletex." in html
+    assert "hentes ikke fra Tripletex" not in html
+
+    employee.vacation_balance = Decimal("1")
+    db.session.commit()
+    assert close.overview(world.kari).vacation_days_text == "1"
+    html = login(world.kari).get("/min-oversikt").get_data(as_text=True)
+    assert "Ferie: 1 dag igjen" in html
+
+
+def test_vacation_unknown_keeps_the_honest_text(world, login):
+    """Never read (or Tripletex gave no summary): the old text, no number."""
+    assert close.overview(world.per).vacation_days is None
+    html = login(world.per).get("/min-oversikt").get_data(as_text=True)
+    assert "Gjenstående feriedager hentes ikke fra Tripletex ennå" in html
+    assert "dager igjen" not in html

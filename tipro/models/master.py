@@ -72,6 +72,10 @@ class Employee(TripletexSynced, db.Model):
     # so the normal working time of any past day uses the details valid on it.
     employment_percentage: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))
     employment_details: Mapped[list | None] = mapped_column(JSON)
+    # Remaining vacation as Tripletex gives it (the outgoing balance of the month it was read,
+    # in days) and the day it was read; both None until the sync has read it.
+    vacation_balance: Mapped[Decimal | None] = mapped_column(Numeric(7, 2))
+    vacation_read_on: Mapped[date | None] = mapped_column(Date)
 
     department: Mapped[Department | None] = relationship(foreign_keys=[department_id])
     division: Mapped[Division | None] = relationship()

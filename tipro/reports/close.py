@@ -412,11 +412,20 @@ class Overview:
     days: list[DayRow]
     percentage: Decimal
     hours_per_week: Decimal
+    # Remaining vacation (days, as Tripletex gives it) and the day the sync read it; None
+    # when Tripletex has not given it (no employee, not synced, no vacation in Tripletex).
+    vacation_days: Decimal | None = None
+    vacation_read_on: date | None = None
 
     @property
     def percentage_text(self) -> str:
         """«80» or «62,5»: the percentage of full time without needless decimals."""
         return format_decimal(self.percentage, format="#,##0.##")
+
+    @property
+    def vacation_days_text(self) -> str:
+        """«25» or «12,5» days."""
+        return format_decimal(self.vacation_days or 0, format="#,##0.##")
 
     @property
     def chart(self) -> DayChart:
@@ -476,7 +485,18 @@ def overview(user: User, *, today: date | None = None, locale: str | None = None
         days=days,
         percentage=employment.percentage_on(today),
         hours_per_week=Decimal(user.company.normal_hours_per_week),
+        **_vacation(user.employee),
     )
+
+
+def _vacation(employee) -> dict:
+    """The synced balance, or nothing when it was never read."""
+    if employee is None or employee.vacation_balance is None or not employee.vacation_read_on:
+        return {}
+    return {
+        "vacation_days": employee.vacation_balance,
+        "vacation_read_on": employee.vacation_read_on,
+    }
 
 
 # ---------------------------------------------------------------- the chart's geometry

@@ -372,7 +372,8 @@ def _month_status(st: Any, emp_id: int, month: str) -> dict[str, Any]:
     for m in st.store.all("monthlyStatus"):
         if ref_id(m, "employee") == emp_id and m["monthYear"] == month:
             return m
-    if st.store.get("employee", emp_id) is None:
+    employee = st.store.get("employee", emp_id)
+    if employee is None:
         raise validation_error("employeeIds", "Objektet finnes ikke.")
     return st.insert(
         "monthlyStatus",
@@ -383,9 +384,28 @@ def _month_status(st: Any, emp_id: int, month: str) -> dict[str, Any]:
             "approved": False,
             "hoursPayout": 0.0,
             "vacationPayout": 0.0,
+            "vacationSummary": _vacation_summary(employee, month),
         },
         fire=False,
     )
+
+
+def _vacation_summary(employee: dict[str, Any], month: str) -> dict[str, float] | None:
+    """Vacation days for the month from the seeded balance: brought in at the start of the
+    month, taken in it and so far this year, and what is left at its end."""
+    seeded = employee.get("_vacation")
+    if not seeded:
+        return None  # e.g. a contact or an employee added through the API: no summary
+    number = int(month[5:7])
+    taken = seeded.get("taken") or {}
+    before = sum(days for m, days in taken.items() if m < number)
+    in_period = float(taken.get(number, 0.0))
+    return {
+        "incomingVacationBalance": float(seeded["days"]) - before,
+        "outgoingVacationBalance": float(seeded["days"]) - before - in_period,
+        "vacationTakenInPeriod": in_period,
+        "vacationTakenThisYear": before + in_period,
+    }
 
 
 def _parse_month(value: str | None) -> str:

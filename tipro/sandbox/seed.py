@@ -161,6 +161,11 @@ def _employee(
             "department": ref(b["departments"][row.department]),
             "employments": [],
             "companyId": b["company"]["id"],
+            # Not a Tripletex field (render leaves "_" keys out): the month status reads it.
+            "_vacation": {
+                "days": data.VACATION_DAYS_PER_YEAR,
+                "taken": dict(row.vacation_taken),
+            },
         },
     )
     employment = _ins(

@@ -55,6 +55,8 @@ class Employee(NamedTuple):
     end: str | None = None
     division: bool = True  # payroll refuses an employment without a division
     percentage: float = 100.0  # percentageOfFullTimeEquivalent of the employment details
+    # Vacation days taken per month number (any year), for the month status' vacationSummary.
+    vacation_taken: tuple[tuple[int, float], ...] = ()
 
 
 class Customer(NamedTuple):
@@ -164,6 +166,9 @@ PRODUCTS = (
     Product("T-099", "Timepris lærling (utgått)", 550.0, 3, inactive=True),
 )
 
+# Vacation days every employee brings into a year (25 days: ferieloven's four weeks and a day).
+VACATION_DAYS_PER_YEAR = 25.0
+
 # -- the demo: 12 employees, 8 customers, 10 projects ------------------------------------------
 
 DEMO_FIRST_EMPLOYEE_NUMBER = 101  # employee numbers follow the row order
@@ -174,9 +179,11 @@ DEMO_EMPLOYEES = (
     Employee("Ingrid", "Fjellheim", "ingrid@fjellheimbygg.no", "1975-04-12",
              department="30", start="2012-03-01", rate=1150.0, wage=850000.0),
     Employee("Ola", "Nordmann", "ola@fjellheimbygg.no", "1982-09-30",
-             department="10", start="2015-08-01", rate=850.0, wage=590000.0),
+             department="10", start="2015-08-01", rate=850.0, wage=590000.0,
+             vacation_taken=((7, 15.0),)),
     Employee("Kari", "Hansen", "kari@fjellheimbygg.no", "1990-01-15",
-             department="10", start="2018-01-01", rate=850.0, wage=560000.0),
+             department="10", start="2018-01-01", rate=850.0, wage=560000.0,
+             vacation_taken=((2, 3.0), (7, 10.0), (10, 2.0))),
     Employee("Lars", "Johansen", "lars@fjellheimbygg.no", "1986-06-02",
              department="20", start="2016-04-01", rate=950.0, wage=620000.0),
     Employee("Sofie", "Olsen", "sofie@fjellheimbygg.no", "1994-11-23",

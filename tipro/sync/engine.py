@@ -42,6 +42,8 @@ from tipro.models import (
 )
 from tipro.models.sync import SyncCursor, SyncPendingChange
 from tipro.tripletex.client import TripletexClient
+from tipro.tripletex.errors import NeedsReconnect, PermissionDenied, TripletexError
+from tipro.tripletex.redact import redact
 from tipro.tripletex.types import ListResult
 
 log = logging.getLogger(__name__)
@@ -58,6 +60,7 @@ DATA_TYPES = (
     "vat_types",
     "products",
     "hourly_rates",
+    "vacation",  # optional: a Tripletex error here is logged and skipped (sync_vacation)
 )
 # Webhook subjects and the data type they refresh.
 WEBHOOK_SUBJECTS = {
@@ -70,6 +73,9 @@ WEBHOOK_SUBJECTS = {
 PRIME_DIGEST = "tipro"
 # changedSince is asked a little early: our clock and Tripletex's may disagree slightly.
 CHANGED_SINCE_OVERLAP = timedelta(minutes=2)
+# Vacation balances are read from the month status, this many employee ids per request.
+VACATION_CHUNK = 100
+VACATION_FIELDS = "employee(id),vacationSummary(outgoingVacationBalance)"
 
 
 @dataclass
@@ -675,6 +681,56 @@ class MasterDataSync:
                 self.session.delete(row)
                 counts.deactivated += 1
         return self._finish("hourly_rates", fetched, counts, full)
+
+    def sync_vacation(self, full: bool) -> Counts:
+        """Remaining vacation of active employees: the outgoing balance of this month's status.
+
+        Full runs read everyone; other runs only those not read today, so the quarter-hourly
+        runs cost nothing once a day's balances are in. Optional: a Tripletex error is logged
+        and the step skipped (a missing access or a dead token go to the run's own handling).
+        """
+        query = select(Employee.id, Employee.tripletex_id).where(Employee.is_active.is_(True))
+        if not full:
+            query = query.where(
+                (Employee.vacation_read_on.is_(None)) | (Employee.vacation_read_on != self.today)
+            )
+        wanted = {tx_id: local_id for local_id, tx_id in self.session.execute(query)}
+        self.session.commit()  # end the read transaction before going to Tripletex
+        if not wanted:
+            return Counts(not_modified=True)
+        balances: dict[int, Decimal | None] = {}
+        ids = sorted(wanted)
+        try:
+            for start in range(0, len(ids), VACATION_CHUNK):
+                result = self.client.month_status(
+                    ids[start : start + VACATION_CHUNK], self.today, fields=VACATION_FIELDS
+                )
+                for status in result.values:
+                    raw: dict[str, Any] = dict(status)
+                    summary = raw.get("vacationSummary") or {}
+                    balance = _dec(summary.get("outgoingVacationBalance"))
+                    tx_id = _ref_id(raw, "employee")
+                    if tx_id in wanted:
+                        balances[tx_id] = (
+                            None if balance is None else balance.quantize(Decimal("0.01"))
+                        )
+        except (NeedsReconnect, PermissionDenied):
+            raise
+        except TripletexError as error:
+            # «Min oversikt» then keeps the last balance (with its date) or says it is unknown.
+            log.warning("vacation balances skipped: %s", redact(str(error)))
+            if not balances:
+                return Counts()
+        counts = Counts()
+        for employee in self.session.scalars(
+            select(Employee).where(Employee.id.in_([wanted[tx_id] for tx_id in balances]))
+        ):
+            balance = balances[employee.tripletex_id]
+            if employee.vacation_balance != balance:
+                employee.vacation_balance = balance
+                counts.updated += 1
+            employee.vacation_read_on = self.today
+        return counts
 
     # ----- webhook changes ------------------------------------------------------------------
 

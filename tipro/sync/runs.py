@@ -47,6 +47,7 @@ DENIED_LABELS = {
     "vat_types": "mva-koder",
     "products": "produkter",
     "hourly_rates": "timepriser",
+    "vacation": "feriesaldo",
 }
 
 

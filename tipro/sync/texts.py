@@ -25,6 +25,7 @@ DATA_TYPE_LABELS = {
     "vat_types": _l("Mva-koder"),
     "products": _l("Produkter"),
     "hourly_rates": _l("Timepriser"),
+    "vacation": _l("Feriesaldo"),
 }
 
 RUN_STATUS = {
