@@ -80,6 +80,8 @@ def test_no_serious_violations_in_the_states_the_pages_go_through(
     page.get_by_label("Timer", exact=True).fill("2")
     page.get_by_role("button", name="Lagre", exact=True).click()
     expect(page.get_by_text("Lagret 2,0 t")).to_be_visible()
+    # The fresh form's project box is built once htmx has settled the swap.
+    expect(page.locator("#project_id")).to_have_attribute("data-combobox-ready", "")
     found["saved"] = serious_violations(page)
     box.click()
     page.get_by_role("option", name="101 Nybygg Lia").click()

@@ -359,6 +359,10 @@ def test_the_confirmation_shows_where_the_user_is(world, page: Page, base_url):
     page.get_by_role("button", name="Lagre", exact=True).click()
     flash = page.locator(".flashes", has_text="Lagret 1,5 t")
     expect(flash).to_be_in_viewport(ratio=1)
+    # The fresh form has one project control again (the swap must not leave the plain select).
+    page.wait_for_timeout(300)  # past htmx's settle, which puts the select's attributes back
+    expect(page.locator(".combo")).to_have_count(1)
+    expect(page.locator("#project_id")).to_have_class("combo-native")  # visually hidden
     shot(page, "saved")
     # Starting the clock: its confirmation (the running clock) is on screen too.
     page.evaluate("window.scrollTo(0, document.body.scrollHeight)")

@@ -33,6 +33,9 @@
   function enhanceSelect(select) {
     if (select.hasAttribute("data-combobox-ready")) { return; }
     select.setAttribute("data-combobox-ready", "");
+    // A box left from before a swap that kept the select's place: one control, never two.
+    var stale = select.nextElementSibling;
+    if (stale && stale.classList.contains("combo")) { stale.remove(); }
     var id = select.id + "-search";
     var label = document.querySelector("label[for='" + select.id + "']");
     var needsChoice = select.required;

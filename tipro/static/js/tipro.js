@@ -127,7 +127,8 @@
     document.head.appendChild(script);
   }
 
-  document.addEventListener("htmx:load", loadCombobox);
+  // After settling: htmx puts a swapped element's own attributes back when it settles.
+  document.addEventListener("htmx:afterSettle", loadCombobox);
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", loadCombobox);
   } else {
