@@ -636,23 +636,12 @@ def _payslips(client, first: date, sent: dict[str, Sent], unresolved: set[str]):
         return [], []
     employees = sorted({s.employee_tx for s in slips.values() if s.employee_tx is not None})
     have: dict[str, dict[tuple[str, Decimal], Decimal]] = defaultdict(lambda: defaultdict(Decimal))
-    for start in range(0, len(employees), CHUNK):
-        for slip in client.list_payslips(
-            employee_id=employees[start : start + CHUNK],
-            year_from=first.year,
-            year_to=first.year + 1,
-            month_from=first.month,
-            month_to=first.month + 1,
-        ):
-            for spec in slip.get("specifications") or []:
-                key = planning.key_in_description(spec.get("description"))
-                if not key or not key.startswith(planning.SALARY_PREFIX + ":"):
-                    continue
-                line = (
-                    f"{_ref(spec, 'salaryType')}:{_ref(spec, 'project') or 0}",
-                    Decimal(str(spec.get("rate") or 0)).quantize(_PRICE),
-                )
-                have[key][line] += _dec(spec.get("count"))
+    for _slip, spec, key in planning.tipro_payslip_specs(client, first, employees, CHUNK):
+        line = (
+            f"{_ref(spec, 'salaryType')}:{_ref(spec, 'project') or 0}",
+            Decimal(str(spec.get("rate") or 0)).quantize(_PRICE),
+        )
+        have[key][line] += _dec(spec.get("count"))
     rows, totals = [], []
     for key, item in sorted(slips.items()):
         want: dict[tuple[str, Decimal], Decimal] = defaultdict(Decimal)

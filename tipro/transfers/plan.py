@@ -1051,6 +1051,24 @@ def key_in_description(description: str | None) -> str | None:
     return text.removeprefix("TiPro ").split(" · ")[0].strip() or None
 
 
+def tipro_payslip_specs(client, month: date, employees: list[int], chunk: int = 100):
+    """(payslip, specification, TiPro key) for every specification of the month's payslips of
+    `employees` that carries a lønnsbilag key — read in id lists of `chunk` (the runner finds
+    what it sent; reconciliation compares with it)."""
+    for start in range(0, len(employees), chunk):
+        for slip in client.list_payslips(
+            employee_id=employees[start : start + chunk],
+            year_from=month.year,
+            year_to=month.year + 1,
+            month_from=month.month,
+            month_to=month.month + 1,  # «to and excluding»: 13 for December
+        ):
+            for spec in slip.get("specifications") or []:
+                key = key_in_description(spec.get("description"))
+                if key and key.startswith(SALARY_PREFIX + ":"):
+                    yield slip, spec, key
+
+
 def _details_on(details: list[dict], day: date) -> dict | None:
     """The employment details valid on `day` (the newest dated on or before it)."""
     valid = sorted(

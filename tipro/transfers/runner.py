@@ -930,21 +930,12 @@ class Runner:
 
     def _read_payslips(self, employees: list[int]) -> dict[str, dict]:
         """TiPro's payslips of the month, by key (in their specifications' descriptions)."""
-        first = self.month
         out: dict[str, dict] = {}
-        for start in range(0, len(employees), CHUNK):
-            for slip in self.client.list_payslips(
-                employee_id=employees[start : start + CHUNK],
-                year_from=first.year,
-                year_to=first.year + 1,
-                month_from=first.month,
-                month_to=first.month + 1,
-            ):
-                for spec in slip.get("specifications") or []:
-                    key = planning.key_in_description(spec.get("description"))
-                    if key and key.startswith(planning.SALARY_PREFIX + ":"):
-                        transaction = (slip.get("transaction") or {}).get("id")
-                        out[key] = {"id": transaction, "payslip": slip.get("id")}
+        for slip, _spec, key in planning.tipro_payslip_specs(
+            self.client, self.month, employees, CHUNK
+        ):
+            transaction = (slip.get("transaction") or {}).get("id")
+            out[key] = {"id": transaction, "payslip": slip.get("id")}
         return out
 
     def _settle_payslip(self, item: TransferItem, found: dict[str, dict]) -> None:
