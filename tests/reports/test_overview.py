@@ -152,7 +152,7 @@ def test_vacation_from_tripletex(world, login):
     employee.vacation_read_on = date(2026, 11, 2)
     db.session.commit()
     html = login(world.kari).get("/min-oversikt").get_data(as_text=True)
-    assert "Ferie: 12,5 dager igjen" in html
+    assert "12,5 dager igjen" in html
     assert "per 2. november 2026, fra Tripletex." in html
     assert "hentes ikke fra Tripletex" not in html
 
@@ -160,7 +160,7 @@ def test_vacation_from_tripletex(world, login):
     db.session.commit()
     assert close.overview(world.kari).vacation_days_text == "1"
     html = login(world.kari).get("/min-oversikt").get_data(as_text=True)
-    assert "Ferie: 1 dag igjen" in html
+    assert ">1 dag igjen" in html
 
 
 def test_vacation_unknown_keeps_the_honest_text(world, login):

@@ -156,6 +156,7 @@ class PersonMonth:
 
     user: User
     normal: Decimal = ZERO
+    normal_to_date: Decimal = ZERO  # the month's normal time up to and including today
     worked: Decimal = ZERO
     absence: Decimal = ZERO
     overtime: Decimal = ZERO
@@ -169,7 +170,8 @@ class PersonMonth:
 
     @property
     def flex(self) -> Decimal:
-        return self.worked + self.absence - self.normal
+        # Against the normal time so far: on 1 December the month is not 161 hours behind.
+        return self.worked + self.absence - self.normal_to_date
 
     @property
     def has_problems(self) -> bool:
@@ -277,6 +279,9 @@ def month_close(
         row = PersonMonth(
             user,
             normal=worktime.two_places(sum(normal.values(), ZERO)),  # exact days, rounded sum
+            normal_to_date=worktime.two_places(
+                sum((n for d, n in normal.items() if d <= today), ZERO)
+            ),
             overtime=overtime.get(user.id, ZERO),
         )
         for day in days:
