@@ -48,6 +48,18 @@ def _postgres_available() -> bool:
         return False
 
 
+def require_postgres() -> None:
+    """Fail (never skip) when PostgreSQL is down: what must hold on it is proven on it, and
+    every machine of this kind, CI too, runs it before the session starts."""
+    import pytest
+
+    if not _postgres_available():
+        pytest.fail(
+            "PostgreSQL svarer ikke på 127.0.0.1:5432; start den med "
+            "`pg_ctlcluster --skip-systemctl-redirect 15 main start`."
+        )
+
+
 def _port_open(host: str, port: int) -> bool:
     with socket.socket() as sock:
         sock.settimeout(1)

@@ -188,20 +188,13 @@ def race_target(
     gunicorn queues on `redis_url`; the embedded server on its launcher's own Redis unless
     `embedded_env` says otherwise. Fails the test when PostgreSQL does not answer.
     """
-    import pytest
 
-    from tests.conftest import PG_ADMIN_URL, _postgres_available
+    from tests.conftest import PG_ADMIN_URL, require_postgres
 
     if kind == "sqlite":
         server = embedded_server(instance, env=embedded_env)
     else:
-        if not _postgres_available():
-            # Not a skip: a rule that spans rows must be proven on PostgreSQL as well, and every
-            # machine of this kind (CI too) runs it before the session starts.
-            pytest.fail(
-                "PostgreSQL svarer ikke på 127.0.0.1:5432; start den med "
-                "`pg_ctlcluster --skip-systemctl-redirect 15 main start`."
-            )
+        require_postgres()
         server = gunicorn_server(instance, PG_ADMIN_URL, redis_url)
     with server as running:
         yield running

@@ -6,15 +6,14 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.pool import QueuePool
 
-from tests.conftest import PG_ADMIN_URL, _postgres_available
+from tests.conftest import PG_ADMIN_URL, require_postgres
 from tipro.config import engine_options
 from tipro.extensions import ping_idle_connections
-
-pytestmark = pytest.mark.skipif(not _postgres_available(), reason="needs PostgreSQL")
 
 
 @pytest.fixture
 def engine():
+    require_postgres()  # the pool under test is PostgreSQL's: fail, never skip, without it
     engine = create_engine(PG_ADMIN_URL, poolclass=QueuePool, pool_size=1, max_overflow=0)
     yield engine
     engine.dispose()
