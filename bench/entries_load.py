@@ -323,6 +323,16 @@ def start_gunicorn(args, database_url: str, instance: str, sql_log: str):
     return server, base
 
 
+def stop(servers, admin, schema: str) -> None:
+    """End the bench's servers (their process groups) and drop its schema."""
+    for server in servers:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+    with admin.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
+
+
 def timetagger_python(chosen: str | None) -> str | None:
     """A Python that can import timetagger: `--timetagger-python`, else this one, else None.
 
@@ -529,12 +539,7 @@ def main() -> int:
                 {"monday": shown, "sunday": shown + timedelta(days=6)},
             ).scalar()
     finally:
-        for server in servers:
-            os.killpg(server.pid, signal.SIGTERM)
-            server.wait(timeout=30)
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+        stop(servers, admin, schema)
 
     command = " ".join([".venv/bin/python bench/entries_load.py", *map(shlex.quote, sys.argv[1:])])
     sql = {

@@ -17,7 +17,6 @@ import base64
 import json
 import os
 import shlex
-import signal
 import statistics
 import sys
 import tempfile
@@ -177,12 +176,7 @@ def main() -> int:
                 ).all()
             )
     finally:
-        for server in servers:
-            os.killpg(server.pid, signal.SIGTERM)
-            server.wait(timeout=30)
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+        el.stop(servers, admin, schema)
 
     per_user = [stored.get(email, 0) for email in data["emails"][1:]]
     assert per_user == [QUEUE] * args.rounds, per_user

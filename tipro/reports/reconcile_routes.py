@@ -52,6 +52,16 @@ def _parse(kind: str, month: str):
     return service.parse(kind, month)
 
 
+def _transferred(kind: str, month: str):
+    """(kind, first day) of a month with a transfer of that kind; 404 for one without."""
+    kind, first = _parse(kind, month)
+    try:
+        service.require_transferred(kind, first)
+    except UserError:
+        abort(404)
+    return kind, first
+
+
 def _context(kind: str, month) -> dict:
     check = service.state(kind, month)
     result = check.result
@@ -99,11 +109,7 @@ def reconcile_index():
 @role_required("admin")
 def reconcile_month(kind: str, month: str):
     """One month: the newest check's differences, «Sjekk mot Tripletex», «Rett opp»."""
-    kind, first = _parse(kind, month)
-    try:
-        service.require_transferred(kind, first)
-    except UserError:
-        abort(404)
+    kind, first = _transferred(kind, month)
     return render_template("reports/reconcile_month.html", **_context(kind, first))
 
 
@@ -111,11 +117,7 @@ def reconcile_month(kind: str, month: str):
 @role_required("admin")
 def reconcile_status(kind: str, month: str):
     """The check's card (polled while the check runs; the whole page when it is done)."""
-    kind, first = _parse(kind, month)
-    try:
-        service.require_transferred(kind, first)
-    except UserError:
-        abort(404)
+    kind, first = _transferred(kind, month)
     if not htmx.is_htmx():
         return redirect(url_for("reports.reconcile_month", kind=kind, month=month), 303)
     # The whole region: once the check is done, the differences appear below the card.
