@@ -3,6 +3,7 @@ sideways, and the strict CSP reports nothing (no inline style or script in the c
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -60,4 +61,11 @@ def test_report_with_charts_at_360_px(page: Page, base_url, scene):
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     page.get_by_role("link", name="← Tilbake til rapporten").click()
     expect(page.locator("svg.chart-svg")).to_have_count(2)
+    # The filter form as a user sends it (a boosted GET form): grouped by person now.
+    with page.expect_request(lambda r: "gruppe=ansatt" in r.url and r.headers.get("hx-boosted")):
+        page.get_by_label("Grupper etter").select_option("ansatt")
+        page.get_by_role("button", name="Vis rapport").click()
+    expect(page.get_by_role("heading", name=re.compile(r"^Ansatt, "))).to_be_visible()
+    expect(page.locator("table.report-table")).to_contain_text("Kari Nordmann")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
     assert errors == []
