@@ -9,3 +9,10 @@ from flask import Blueprint
 bp = Blueprint("pwa", __name__)
 
 from tipro.pwa import routes  # noqa: E402,F401
+
+
+@bp.app_context_processor
+def _outbox_texts():
+    from tipro.pwa.texts import outbox_texts
+
+    return {"pwa_outbox_texts": outbox_texts}
