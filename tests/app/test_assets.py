@@ -197,14 +197,33 @@ def test_offline_outbox_loads_after_the_page_outside_the_budget(client, employee
     DOMContentLoaded, never linked by the HTML, so the first-load budget rightly leaves it out."""
     accept = {"Accept-Encoding": "gzip, deflate, br, zstd"}
     html = decode(client.get("/", headers=accept)).decode()
-    outbox = OUTBOX_META.search(html).group(1).replace("&amp;", "&")
+    texts, outbox = OUTBOX_META.search(html).group(1).replace("&amp;", "&").split(" ")
+    assert texts.split("?")[0] == "/api/v1/texts.nb.js"
     assert outbox.split("?")[0] == "/static/js/outbox.js"
-    assert outbox not in static_urls(html)
     assert "outbox.js" not in "".join(static_urls(html))
-    response = get(client, outbox, **accept)
-    assert response.status_code == 200
+    assert "texts." not in "".join(static_urls(html)) and "Venter på synk" not in html
+    lazy = 0
+    for url in (texts, outbox):
+        response = get(client, url, **accept)
+        assert response.status_code == 200
+        assert "immutable" in response.headers["Cache-Control"]
+        lazy += len(response.data)
     critical = sum(first_load(client, accept["Accept-Encoding"]).values())
     print(  # bench/README
-        f"\noutbox.js after the load: {len(response.data)} bytes (br); "
-        f"first load with it: {critical + len(response.data)} bytes"
+        f"\noutbox.js and its texts after the load: {lazy} bytes (br); "
+        f"first load with them: {critical + lazy} bytes"
     )
+
+
+def test_offline_texts_follow_the_language_and_are_in_the_app_shell(client):
+    """The outbox's texts are a script per language at a versioned URL the service worker
+    precaches (so they are there offline); an unknown language is a 404."""
+    from tipro.pwa import shell
+
+    english = client.get("/api/v1/texts.en.js")
+    assert english.status_code == 200 and "Waiting to sync" in english.get_data(as_text=True)
+    assert "Venter på synk" in client.get("/api/v1/texts.nb.js").get_data(as_text=True)
+    assert client.get("/api/v1/texts.de.js").status_code == 404
+    worker = client.get("/sw.js").get_data(as_text=True)
+    with client.application.test_request_context():
+        assert shell.texts_url("nb") in worker and shell.texts_url("en") in worker

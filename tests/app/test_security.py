@@ -34,6 +34,7 @@ PUBLIC_ENDPOINTS = {
     "pwa.manifest",
     "pwa.offline_page",
     "pwa.service_worker",
+    "pwa.outbox_texts",
     "static",
     "webhooks.tripletex",
 }

@@ -230,6 +230,7 @@ MIN_ROLE = {
     "pwa.manifest": PUBLIC,
     "pwa.offline_page": PUBLIC,
     "pwa.service_worker": PUBLIC,
+    "pwa.outbox_texts": PUBLIC,
     "pwa.offline_data": EMPLOYEE,
     "pwa.sync": EMPLOYEE,
     "auth.logout": EMPLOYEE,
@@ -355,6 +356,7 @@ def test_every_route_enforces_its_role(app, client, make_company, make_user, log
         "closure_id": 0,
         "kind": "payroll",
         "month": "2026-11",
+        "locale": "nb",
     }
     login(user)
     # Log out last, so the walk keeps its session.

@@ -13,6 +13,8 @@ from tipro.pwa import routes  # noqa: E402,F401
 
 @bp.app_context_processor
 def _outbox_texts():
-    from tipro.pwa.texts import outbox_texts
+    from flask_babel import get_locale
 
-    return {"pwa_outbox_texts": outbox_texts}
+    from tipro.pwa.shell import texts_url
+
+    return {"pwa_texts_url": lambda: texts_url(str(get_locale() or "nb"))}

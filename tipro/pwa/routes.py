@@ -8,14 +8,17 @@ from __future__ import annotations
 
 import json
 
-from flask import current_app, render_template, request, url_for
+from flask import abort, current_app, render_template, request, url_for
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
 from tipro.errors import CSRF_TOKEN_HEADER
 from tipro.http import json_response
+from tipro.models.people import LANGUAGES
 from tipro.pwa import bp, services, shell
+from tipro.pwa.texts import outbox_texts as outbox_texts_in_locale
 from tipro.security import public, role_required
 
 USER_HEADER = "X-TiPro-User"  # which user a page belongs to (the service worker keeps it so)
@@ -83,6 +86,23 @@ def service_worker():
     response = current_app.response_class(shell.worker_script(), mimetype="text/javascript")
     response.headers["Service-Worker-Allowed"] = "/"
     return _revalidate(response)
+
+
+@bp.get("/api/v1/texts.<locale>.js")
+@public
+def outbox_texts(locale: str):
+    """The offline scripts' texts as a script: kept out of every page's HTML (the first-load
+    budget), immutable under its versioned URL and cached with the app shell."""
+    if locale not in LANGUAGES:
+        abort(404)
+    with force_locale(locale):
+        body = (
+            "self.TIPRO_TEXTS = " + json.dumps(outbox_texts_in_locale(), ensure_ascii=False) + ";\n"
+        )
+    response = current_app.response_class(body, mimetype="text/javascript")
+    if request.args.get("v") == shell.texts_version():
+        response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+    return response
 
 
 @bp.get("/uten-nett")

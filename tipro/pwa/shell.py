@@ -15,6 +15,7 @@ from flask import Flask, current_app, url_for
 
 from tipro import __version__
 from tipro.assets import file_version
+from tipro.models.people import LANGUAGES
 
 # The app shell: fetched once at install, at their hashed (immutable) URLs.
 SHELL_ASSETS = (
@@ -57,11 +58,31 @@ def cache_version() -> str:
     return f"{__version__}-{static_hash()}"
 
 
+def texts_version(app: Flask | None = None) -> str:
+    """The offline texts change with the app and with the translations (once per process)."""
+    app = app or current_app
+    cached = app.extensions.get("tipro_texts_version")
+    if cached is not None and not app.debug:
+        return cached
+    digest = hashlib.sha256(cache_version().encode())
+    for path in sorted(Path(app.root_path, "translations").rglob("*.mo")):
+        digest.update(path.read_bytes())
+    digest.update(Path(__file__).with_name("texts.py").read_bytes())
+    app.extensions["tipro_texts_version"] = digest.hexdigest()[:12]
+    return app.extensions["tipro_texts_version"]
+
+
+def texts_url(locale: str) -> str:
+    """The offline scripts' texts in one language, at an immutable URL."""
+    return url_for("pwa.outbox_texts", locale=locale, v=texts_version())
+
+
 def worker_config() -> dict:
     """The settings the service worker script starts with."""
     return {
         "version": cache_version(),
         "shell": [url_for("static", filename=name) for name in SHELL_ASSETS]
+        + [texts_url(locale) for locale in LANGUAGES]
         + [url_for("pwa.offline_page")],
         "offlinePage": url_for("pwa.offline_page"),
         "pages": [url_for(endpoint) for endpoint in OFFLINE_PAGES],

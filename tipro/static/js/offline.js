@@ -102,12 +102,15 @@
   // The outbox works for a logged-in user (the log-out form names them); a boosted log-in
   // swaps the body only, so this is checked again after every swap.
   function loadOutbox() {
-    var src = meta("tipro-outbox");
-    if (!src || window.tiproOutbox || !document.querySelector("form[data-tipro-user]")) { return; }
+    var list = meta("tipro-outbox");
+    if (!list || window.tiproOutbox || !document.querySelector("form[data-tipro-user]")) { return; }
     window.tiproOutbox = true;
-    var script = document.createElement("script");
-    script.src = src;
-    document.head.appendChild(script);
+    list.split(" ").forEach(function (src) {
+      var script = document.createElement("script");
+      script.src = src;
+      script.async = false;  // in the listed order: the texts before the outbox
+      document.head.appendChild(script);
+    });
   }
 
   function start() {

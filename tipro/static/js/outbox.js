@@ -14,7 +14,7 @@
     try { return JSON.parse(text || "{}"); } catch (e) { return {}; }
   }
 
-  var TEXTS = parsed(meta("tipro-texts"));
+  var TEXTS = self.TIPRO_TEXTS || {};
   var SYNC_URL = meta("tipro-sync");
   var DATA_URL = meta("tipro-data");
   var MAX_BATCH = 500;
@@ -66,12 +66,18 @@
   function openDb() {
     if (!dbPromise) {
       dbPromise = new Promise(function (resolve, reject) {
-        var request = indexedDB.open("tipro", 1);
-        request.onupgradeneeded = function () {
+        var request = indexedDB.open("tipro", 2);
+        request.onupgradeneeded = function (event) {
           var db = request.result;
-          var outbox = db.createObjectStore("outbox", { keyPath: "seq", autoIncrement: true });
-          outbox.createIndex("user", "user");
-          db.createObjectStore("data", { keyPath: "user" });
+          if (event.oldVersion < 1) {
+            var outbox = db.createObjectStore("outbox", { keyPath: "seq", autoIncrement: true });
+            outbox.createIndex("user", "user");
+            db.createObjectStore("data", { keyPath: "user" });
+          }
+          if (event.oldVersion < 2) {
+            // Per-user state of the outbox's modules (the offline clock): key "<user>:<name>".
+            db.createObjectStore("local", { keyPath: "key" });
+          }
         };
         request.onsuccess = function () { resolve(request.result); };
         request.onerror = function () { reject(request.error); };
@@ -738,6 +744,9 @@
       return removeRows(rows.map(function (r) { return r.seq; }));
     });
     var clearData = tx("data", "readwrite", function (store) { return store.delete(user); });
+    var clearLocal = tx("local", "readwrite", function (store) {
+      return store.delete(IDBKeyRange.bound(user + ":", user + ":\uffff"));
+    });
     var clearPages = !window.caches ? Promise.resolve() : caches.keys().then(function (names) {
       return Promise.all(names.filter(function (name) {
         return name.indexOf("tipro-pages-") === 0 && name.slice(-("-u" + user).length) === "-u" + user;
@@ -751,7 +760,7 @@
       worker.postMessage({ type: "forget-user", user: user }, [channel.port2]);
       setTimeout(resolve, 1500);
     });
-    return Promise.all([clearQueue, clearData, clearPages, tellWorker]);
+    return Promise.all([clearQueue, clearData, clearLocal, clearPages, tellWorker]);
   }
 
   function onLogout(event) {
@@ -788,6 +797,14 @@
   document.addEventListener("htmx:afterSettle", function () {
     if (currentUser()) { refresh(); }
   });
+
+  // What the outbox's modules (listed after it in the tipro-outbox meta) build on.
+  window.TiproOutbox = {
+    texts: TEXTS, el: el, meta: meta, currentUser: currentUser, csrfToken: csrfToken,
+    newUuid: newUuid, tx: tx, queued: queued, enqueue: enqueue, loadData: loadData,
+    refreshData: refreshData, refresh: refresh, say: say, syncSoon: syncSoon, syncNow: syncNow,
+    fmtHours: fmtHours, hoursUnit: hoursUnit, reloadParts: reloadParts
+  };
 
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", start);

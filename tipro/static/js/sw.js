@@ -131,7 +131,8 @@ self.addEventListener("fetch", function (event) {
   if (request.method !== "GET") { return; }
   var url = new URL(request.url);
   if (url.origin !== self.location.origin) { return; }
-  if (url.pathname.indexOf(CONFIG.staticPrefix) === 0) {
+  var shellUrl = CONFIG.shell.indexOf(url.pathname + url.search) !== -1;
+  if (shellUrl || url.pathname.indexOf(CONFIG.staticPrefix) === 0) {
     // Hashed URLs never change content: the cache answers first.
     event.respondWith(caches.match(request, { cacheName: SHELL_CACHE }).then(function (hit) {
       return hit || fetch(request).then(function (response) {
