@@ -17,6 +17,8 @@ import hashlib
 from pathlib import Path
 
 import brotli
+import rcssmin
+import rjsmin
 from flask import Flask, current_app, request
 from flask_compress import Compress
 from werkzeug.security import safe_join
@@ -62,12 +64,24 @@ def _add_version(endpoint: str, values: dict) -> None:
             values["v"] = version
 
 
+def _minified(filename: str, data: bytes) -> bytes:
+    """Our scripts and stylesheets without comments and indentation (what travels): the source
+    keeps its comments for the next reader. Vendored `.min.` files are left as they are."""
+    if ".min." in filename:
+        return data
+    if filename.endswith(".js"):
+        return rjsmin.jsmin(data.decode("utf-8")).encode("utf-8")
+    if filename.endswith(".css"):
+        return rcssmin.cssmin(data.decode("utf-8")).encode("utf-8")
+    return data
+
+
 def _compressed(filename: str, version: str, encoding: str) -> bytes:
-    """The file compressed at the highest level, kept for the life of the process."""
+    """The file minified and compressed at the highest level, kept for the life of the process."""
     cache: dict = current_app.extensions.setdefault("tipro_asset_bodies", {})
     key = (filename, version, encoding)
     if key not in cache:
-        data = _static_path(current_app, filename).read_bytes()
+        data = _minified(filename, _static_path(current_app, filename).read_bytes())
         if encoding == "br":
             cache[key] = brotli.compress(data, quality=11)
         else:

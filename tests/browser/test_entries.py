@@ -299,3 +299,49 @@ def test_extras_follow_a_project_picked_after_a_search(page: Page, base_url, wor
     page.get_by_role("option", name="101 Nybygg Lia").click()
     expect(page.get_by_label("Rom (påkrevd)")).to_be_visible()
     assert errors == [], errors
+
+
+def test_two_quick_entries_in_a_row_keep_the_form_and_store_two(
+    page: Page, base_url, world, seeded
+):
+    """The htmx save answers only what changed: the confirmation shows where the user is, the
+    totals and today's list follow, the form keeps project and activity but is emptied of the
+    hours and comment, and the next «Lagre» is a second entry (a new id), never an overwrite."""
+    from tipro.models import TimeEntry
+
+    errors = log_in(page, base_url, world.user)
+    page.evaluate("window.__still_here = true")
+    page.get_by_label("Prosjekt", exact=True).select_option(label="101 Nybygg Lia")
+    expect(page.get_by_label("Aktivitet")).to_contain_text("Montering")
+    page.get_by_label("Aktivitet").select_option(label="Montering")
+    page.get_by_label("Timer", exact=True).fill("25")  # refused first: the form gets its marks
+    page.get_by_role("button", name="Lagre", exact=True).click()
+    expect(page.locator("#err-hours")).to_be_visible()
+    page.get_by_label("Timer", exact=True).fill("4")
+    page.get_by_label("Kommentar").fill("Formiddag")
+    page.get_by_role("button", name="Lagre", exact=True).click()
+    expect(page.locator("#quick-result")).to_contain_text("Lagret 4,0 t")
+    expect(page.locator("#err-hours")).to_have_count(0)  # a save after a refusal: marks gone
+    page.get_by_label("Timer", exact=True).fill("3,5")
+    page.get_by_label("Kommentar").fill("Ettermiddag")
+    page.get_by_role("button", name="Lagre", exact=True).click()
+    expect(page.locator("#quick-result")).to_contain_text("Lagret 3,5 t")
+    result = page.locator("#quick-result .flashes")
+    box = result.bounding_box()
+    assert box and 0 <= box["y"] and box["y"] + box["height"] <= 740  # where the user looks
+    expect(page.get_by_label("Timer", exact=True)).to_have_value("")
+    expect(page.get_by_label("Kommentar")).to_have_value("")
+    expect(page.get_by_label("Aktivitet")).to_have_value(str(world.project_activity.id))
+    expect(page.locator("#today-totals")).to_contain_text("7,5 /")
+    expect(page.locator("#today-list")).to_contain_text("Ettermiddag")
+    expect(page.locator("#today-list")).to_contain_text("Formiddag")
+    assert page.evaluate("window.__still_here") is True  # no page load
+    seeded.session.expire_all()
+    stored = seeded.session.scalars(select(TimeEntry).order_by(TimeEntry.id)).all()
+    assert [(e.hours, e.comment) for e in stored] == [
+        (Decimal("4.00"), "Formiddag"),
+        (Decimal("3.50"), "Ettermiddag"),
+    ]
+    assert no_horizontal_scroll(page)
+    page.screenshot(path="/tmp/shots-lead/two-quick-entries.png", full_page=False)
+    assert errors == [], errors

@@ -51,15 +51,30 @@ def test_quick_entry_without_js_redirects_and_stores(client, login, world, db):
     assert "Lagret 7,5 t" in client.get("/").get_data(as_text=True)
 
 
-def test_quick_entry_with_htmx_returns_the_whole_today_fragment(client, login, world, db):
+def test_quick_entry_with_htmx_answers_only_what_changed(client, login, world, db):
+    """The htmx save answers the confirmation (into #quick-result), the totals and today's
+    list out of band and a new id for the form: not the form with every project again, and
+    no session cookie written for a flash."""
     login(world.user)
-    response = client.post("/registreringer", data=form(world), headers=HTMX)
+    posted = form(world, uuid="0b6c5d2e-8f44-4bb1-9a37-2d7e0f3c1a55")
+    response = client.post("/registreringer", data=posted, headers=HTMX)
     assert response.status_code == 200
-    # #today is swapped whole (totals, list, a fresh form): no event that nothing listens to.
-    assert "HX-Trigger" not in response.headers
+    assert response.headers["HX-Retarget"] == "#quick-result"
+    assert response.headers["HX-Reswap"] == "innerHTML"
+    assert response.headers["HX-Trigger"] == "entry-saved"  # tipro.js empties the form
+    assert "Set-Cookie" not in response.headers
     body = response.get_data(as_text=True)
-    assert body.lstrip().startswith('<div id="today"') and "<html" not in body
-    assert "7,5 t" in body and count_entries(db) == 1
+    assert body.lstrip().startswith('<div class="flashes" role="status"><p class="flash">Lagret 7,5 t')
+    assert '<section class="totals" id="today-totals" hx-swap-oob="true"' in body
+    assert '<section id="today-list" aria-labelledby="list-heading" hx-swap-oob="true">' in body
+    assert "Nybygg Lia" in body and "<select" not in body and 'id="today"' not in body
+    new_uuid = re.search(r'name="uuid" value="([0-9a-f-]{36})" hx-swap-oob', body).group(1)
+    assert new_uuid != posted["uuid"] and count_entries(db) == 1
+    # The next line with the id it was given is a new entry, not an overwrite of the first.
+    client.post("/registreringer", data={**posted, "uuid": new_uuid}, headers=HTMX)
+    assert count_entries(db) == 2
+    # The confirmation was in the answer only: the next page shows no stale flash.
+    assert "Lagret 7,5 t" not in client.get("/").get_data(as_text=True)
 
 
 def test_double_submit_of_the_same_form_stores_once(client, login, world, db):

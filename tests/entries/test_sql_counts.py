@@ -133,7 +133,7 @@ def measure(client, world) -> dict[str, tuple[int, list[str]]]:
         ),
         200,
     )
-    assert 'id="today"' in response.get_data(as_text=True)
+    assert 'id="today-totals" hx-swap-oob="true"' in response.get_data(as_text=True)
     run(
         "save_boosted",
         lambda: client.post(

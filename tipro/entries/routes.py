@@ -25,7 +25,7 @@ from tipro.entries.forms import (
     values_from_entry,
 )
 from tipro.entries.inputs import errors_of
-from tipro.entries.parsing import iso_week, query_day
+from tipro.entries.parsing import iso_week, normalise_uuid, query_day
 from tipro.errors import UserError
 from tipro.models import TimeEntry
 from tipro.security import parse_id, safe_next_url
@@ -96,12 +96,39 @@ def create():
                 "entries/new.html", **form_context(values, errors_of(error))
             ), status
         return today_page(values, errors_of(error), status)
-    flash(_("Lagret %(hours)s t %(day)s.", hours=i18n.hours(entry.hours), day=fmt_day(entry)))
+    message = _("Lagret %(hours)s t %(day)s.", hours=i18n.hours(entry.hours), day=fmt_day(entry))
+    if htmx.wants_fragment() and not request.form.get("refused"):
+        return _saved_answer(message)
+    flash(message)
     if htmx.wants_fragment():
-        # The answer is the whole of #today (totals, list, a fresh form): nothing else on the
-        # page shows hours, so no event is sent.
-        return today_page()
+        # After a refusal the form carries its marks: #today whole, the form emptied as
+        # tipro.js empties it after a light answer (date, project and activity stay).
+        return today_page({k: values.get(k, "") for k in ("date", "project_id", "activity_id")})
     return redirect(safe_next_url(request.form.get("next")) or url_for("main.index"))
+
+
+def _saved_answer(message: str):
+    """A quick entry sent by htmx: only what changed on the start page (entries/_saved.html).
+
+    No flash (the message is in the answer, so the session cookie is not written again) and
+    no fresh form (its project list is the page's largest part and has not changed).
+    """
+    day = clock.today()
+    start = queries.start_page_entries(current_user.id, day)
+    today_entries = [e for e in start.week if e.date == day]
+    body = render_template(
+        "entries/_saved.html",
+        message=message,
+        today_entries=today_entries,
+        today_total=queries.total(today_entries),
+        week_total=queries.total(start.week),
+        repeat_day=start.repeat_day,
+        repeat_entries=start.repeat_entries,
+        normal_day=normal_day(current_user),
+        normal_week=current_user.company.normal_hours_per_week,
+        entry_uuid=normalise_uuid(None),
+    )
+    return htmx.changed(htmx.retarget(body, "#quick-result"), "entry-saved")
 
 
 @bp.get("/registreringer/ny")

@@ -93,6 +93,16 @@
     if (flash && !inView(flash)) { flash.scrollIntoView({ block: "nearest" }); }
   });
 
+  // A quick entry was stored (entries/_saved.html): the form stays for the next line, emptied
+  // of what belongs to one entry (the date, project and activity stay).
+  document.addEventListener("entry-saved", function (event) {
+    var fields = event.target.querySelectorAll("textarea, input[name]:not([type=hidden]):not([type=date]), select[name^=x_]");
+    for (var i = 0; i < fields.length; i++) {
+      var field = fields[i];
+      if (field.type === "checkbox") { field.checked = false; } else if (field.tagName === "SELECT") { field.selectedIndex = 0; } else { field.value = ""; }
+    }
+  });
+
   // Destructive or final actions ask first: `data-confirm` on the form holds the question.
   // Without JS the form is sent as it is (each of these has its own way back or a page before).
   document.addEventListener("submit", function (event) {
