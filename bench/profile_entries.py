@@ -44,7 +44,9 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=200)
     parser.add_argument("--limit", type=int, default=25)
     parser.add_argument("--save", help="also write the profiles to SAVE-save.prof, SAVE-week.prof")
-    parser.add_argument("--only", nargs="*", help="scenarios to run: save, start, week, healthz")
+    parser.add_argument(
+        "--only", nargs="*", help="scenarios to run: save, save_htmx, start, week, healthz"
+    )
     parser.add_argument("--dump", help="write one week page (CSRF tokens removed) here")
     args = parser.parse_args()
 
@@ -77,9 +79,12 @@ def main() -> int:
         shown = today - timedelta(days=today.weekday() + 7)
         counter = [0]
 
-        def save(day) -> None:
+        def save(day, htmx: bool = False) -> None:
             counter[0] += 1
             n = counter[0]
+            headers = {"X-CSRFToken": csrf}
+            if htmx:  # the quick entry as the browser sends it
+                headers |= {"HX-Request": "true", "HX-Target": "today"}
             response = client.post(
                 "/registreringer",
                 data={
@@ -90,8 +95,11 @@ def main() -> int:
                     "hours": "0,25",
                     "comment": f"benk {n}",
                 },
-                headers={"X-CSRFToken": csrf},
+                headers=headers,
             )
+            if htmx:
+                assert response.headers.get("HX-Trigger") == "entry-saved", response.status_code
+                return
             assert response.status_code == 302, response.status_code
             assert response.location == "/", response.location
             with client.session_transaction() as session:
@@ -117,6 +125,11 @@ def main() -> int:
                 "save",
                 "save (no-JS POST /registreringer)",
                 lambda n: save(shown - timedelta(1 + n % 56)),
+            ),
+            (
+                "save_htmx",
+                "save (htmx POST /registreringer, as the browser sends it)",
+                lambda n: save(shown - timedelta(1 + n % 56), htmx=True),
             ),
             ("start", "start page (GET /, where the save redirects)", lambda n: client.get("/")),
             ("week", "week view (GET /uke, 15 entries on 3 lines)", lambda n: client.get(url)),

@@ -104,21 +104,26 @@ def _parse_recent(text: str | None) -> list[int]:
     return [int(project_id) for _rank, project_id in sorted(pairs, key=lambda p: int(p[0]))]
 
 
-def start_page_entries(user_id: int, day: date) -> StartPage:
+def start_page_entries(user_id: int, day: date, *, for_form: bool = True) -> StartPage:
     """This week's entries, the repeat day and the entries to offer for repeating, whether
     `day` is locked and the recently used projects: one statement (two when the user has no
     entries to show at all).
 
     The week's entries and those of the latest earlier day with work (within two weeks; see
     `repeat_candidates`) come in one SELECT and are told apart here; the lock and the
-    recently used projects ride along as columns of every row.
+    recently used projects ride along as columns of every row. Without `for_form` (the
+    answer to a quick entry, whose form stays) those two are not read.
     """
     monday = monday_of(day)
     sunday = monday + timedelta(days=6)
-    locked = approval_periods.locked_clause(user_id, day)
+    extra = (
+        (approval_periods.locked_clause(user_id, day), _recently_used_column(user_id, day))
+        if for_form
+        else ()
+    )
     result = list(
         db.session.execute(
-            select(TimeEntry, locked, _recently_used_column(user_id, day))
+            select(TimeEntry, *extra)
             .where(
                 TimeEntry.user_id == user_id,
                 or_(
@@ -131,7 +136,9 @@ def start_page_entries(user_id: int, day: date) -> StartPage:
         )
     )
     rows = [row[0] for row in result]
-    if result:
+    if not for_form:
+        day_locked, recent = False, None  # not read: the answer does not show them
+    elif result:
         day_locked, recent = bool(result[0][1]), _parse_recent(result[0][2])
     else:
         day_locked, recent = approval_periods.is_locked(user_id, day), None

@@ -114,7 +114,7 @@ def _saved_answer(message: str):
     no fresh form (its project list is the page's largest part and has not changed).
     """
     day = clock.today()
-    start = queries.start_page_entries(current_user.id, day)
+    start = queries.start_page_entries(current_user.id, day, for_form=False)
     today_entries = [e for e in start.week if e.date == day]
     body = render_template(
         "entries/_saved.html",
