@@ -16,4 +16,9 @@ def period_label_filter(period) -> str:
     return period_label(period)
 
 
-from tipro.approvals import admin_routes, routes, signoff_routes  # noqa: E402,F401
+from tipro.approvals import (  # noqa: E402,F401
+    admin_routes,
+    change_request_routes,
+    routes,
+    signoff_routes,
+)

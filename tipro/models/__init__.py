@@ -3,6 +3,7 @@
 from tipro.models.approval import CustomerSignoff, Period, PeriodLine, ReminderSent
 from tipro.models.audit import AuditEvent
 from tipro.models.base import CompanyScoped, TripletexSynced, utcnow
+from tipro.models.change_request import ChangeRequest
 from tipro.models.closure import ClosureDay
 from tipro.models.extras import (
     AbsenceType,
@@ -58,6 +59,7 @@ __all__ = [
     "ROLES",
     "Activity",
     "AuditEvent",
+    "ChangeRequest",
     "ClosureDay",
     "Company",
     "CompanyScoped",
