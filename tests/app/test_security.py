@@ -242,7 +242,26 @@ def _other_closure_day(db, company):
     return row
 
 
+def _other_change_request(db, make_user, company):
+    from tipro.models import ChangeRequest
+
+    owner = make_user(company, role="employee")
+    row = ChangeRequest(
+        company_id=company.id,
+        user_id=owner.id,
+        entry_uuid="00000000-0000-4000-8000-000000000001",
+        proposed={},
+        message="",
+        reason="",
+        state="pending",
+    )
+    db.session.add(row)
+    db.session.commit()
+    return row
+
+
 ID_ARGUMENT_OBJECTS = {
+    "change_request_id": _other_change_request,
     "closure_id": _other_closure_day,
     "batch_id": _other_transfer_batch,
     "item_id": _other_transfer_item,

@@ -154,6 +154,10 @@ def enter_three_offline(page: Page, context: BrowserContext, world) -> None:
         page.get_by_label("Aktivitet", exact=True).select_option(label="Montering")
     expect(page.locator("#pwa-pending")).to_have_text("3 venter på synk")
     expect(page.locator("#pwa-outbox")).to_contain_text("Venter på synk")
+    # Each change is kept with its own id and the time it was made on the phone.
+    entries = [row["entry"] for row in queue_rows(page)]
+    assert len({e["uuid"] for e in entries}) == 3
+    assert all(e["client_modified_at"].endswith("Z") for e in entries), entries
 
 
 # ---------------------------------------------------------------- install
@@ -190,6 +194,18 @@ def test_installable_with_no_errors(world, browser_type, base_url, tmp_path):
 def test_offline_reload_shows_start_page_and_week_with_the_users_projects(
     world, page: Page, context: BrowserContext, base_url
 ):
+    from tests.factories import new_entry
+    from tipro.extensions import db
+
+    new_entry(  # a recent entry: the offline pages list it as last seen
+        world.user,
+        world.day,
+        "3",
+        project_id=world.project.id,
+        activity_id=world.project_activity.id,
+        comment="Forskaling sør",
+    )
+    db.session.commit()
     log_in(page, base_url, world.user)
     page.goto(f"{base_url}/uke")
     expect(page.get_by_role("heading", name="Uke 47")).to_be_visible()
@@ -200,14 +216,15 @@ def test_offline_reload_shows_start_page_and_week_with_the_users_projects(
     page.reload()
     expect(page.get_by_role("heading", name="Hei, Kari Nordmann")).to_be_visible()
     expect(page.locator("#project_id option", has_text="101 Nybygg Lia")).to_have_count(1)
+    expect(page.locator("#today-list")).to_contain_text("Forskaling sør")
     shot(page, "offline-start")
     page.get_by_role("link", name="Uke", exact=True).click()
     expect(page.get_by_role("heading", name="Uke 47")).to_be_visible()
     page.goto(f"{base_url}/uke")  # a real navigation, not only htmx's boosted one
     expect(page.get_by_role("heading", name="Uke 47")).to_be_visible()
     shot(page, "offline-week")
-    # A page the app does not keep (admin, or one never opened) says so instead.
-    page.goto(f"{base_url}/fravaer")
+    # A page the app does not keep (admin pages, the periods page) says so instead.
+    page.goto(f"{base_url}/perioder")
     expect(page.get_by_role("heading", name="Ingen forbindelse")).to_be_visible()
     expect(page.get_by_text("kan ikke vises uten nett")).to_be_visible()
 

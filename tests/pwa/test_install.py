@@ -24,7 +24,7 @@ def test_manifest_is_installable_norwegian_and_public(client, db):
     assert manifest["name"] == "TiPro – timeføring"
     assert manifest["short_name"] == "TiPro"
     assert manifest["lang"] == "nb"
-    assert manifest["start_url"] == "/"
+    assert manifest["start_url"] == "/?kilde=app"  # a launch: sw.js serves the kept copy
     assert manifest["scope"] == "/"
     assert manifest["display"] == "standalone"
     assert manifest["theme_color"] == THEME
@@ -64,7 +64,7 @@ def test_service_worker_controls_the_whole_app(client, db):
     first, rest = body.split("\n", 1)
     assert first.startswith("self.TIPRO = ") and first.endswith(";")
     config = json.loads(first[len("self.TIPRO = ") : -1])
-    assert config["pages"] == ["/", "/uke", "/min-oversikt"]  # never an admin page
+    assert config["pages"] == ["/", "/uke", "/min-oversikt", "/fravaer"]  # never an admin page
     assert config["offlinePage"] in config["shell"]
     assert all("?v=" in url for url in config["shell"] if url.startswith("/static/"))
     assert 'addEventListener("activate"' in rest

@@ -1,6 +1,7 @@
 """The sync API against both deployments (tests/race.py): the embedded SQLite server and
 gunicorn on PostgreSQL. Replays, parallel replays and a replay cut off half-way end with
-exactly one row per entry; another user's UUID is refused whole.
+exactly one row per entry; another user's or company's UUID and every malformed request are
+refused whole, with a 4xx and a Norwegian message, over a real socket.
 
 The day is fixed and in the past (any past day may be registered), so the servers' own
 clock — another process — does not matter.
@@ -142,3 +143,77 @@ def test_another_users_uuid_refuses_the_batch(race_server, scene):
     assert _rows(scene) == []
     count = select(func.count(TimeEntry.id)).where(TimeEntry.uuid == scene["theirs"])
     assert in_db(scene["app"], lambda db: db.session.scalar(count)) == 1
+
+
+@pytest.fixture
+def foreign_uuid(scene):
+    """An entry of another company (its UUID must be as unknown as a colleague's is refused)."""
+    tag = secrets.token_hex(3)
+
+    def seed(db):
+        company = new_company(f"Annet {tag} AS")
+        stranger = new_user(company, "employee", email=f"per-{tag}@annet.no")
+        entry = new_entry(stranger, DAY, "2")
+        db.session.commit()
+        return entry.uuid
+
+    return in_db(scene["app"], seed)
+
+
+def _raw(phone: Browser, body: bytes, content_type="application/json", csrf=True):
+    headers = {"Content-Type": content_type}
+    if csrf:
+        headers["X-CSRFToken"] = phone.csrf
+    return phone.http.post(
+        phone.base_url + URL, data=body, headers=headers, timeout=60, allow_redirects=False
+    )
+
+
+@pytest.mark.parametrize(
+    "name,body,content_type,csrf,status,message",
+    [
+        ("broken JSON", b'{"entries": [', "application/json", True, 400, "Ugyldig JSON."),
+        ("NaN", b'{"entries": [], "x": NaN}', "application/json", True, 400, "Ugyldig JSON."),
+        ("not JSON", b"entries=1", "application/x-www-form-urlencoded", True, 415, "JSON"),
+        ("no list", b'{"entries": {}}', "application/json", True, 400, "entries"),
+        ("a list", b"[]", "application/json", True, 400, "entries"),
+        ("item not object", b'{"entries": [1]}', "application/json", True, 400, "objekt"),
+        (
+            "hours a list",
+            b'{"entries": [{"uuid": "0b6c5d2e-8f44-4bb1-9a37-2d7e0f3c1a55", "hours": [1]}]}',
+            "application/json",
+            True,
+            400,
+            "tall",
+        ),
+        ("bad uuid", b'{"entries": [{"uuid": "x"}]}', "application/json", True, 400, "uuid"),
+        ("no CSRF", b'{"entries": []}', "application/json", False, 400, None),
+    ],
+)
+def test_bad_requests_are_refused_whole_over_http(
+    race_server, scene, name, body, content_type, csrf, status, message
+):
+    phone = _phone(race_server, scene)
+    answer = _raw(phone, body, content_type, csrf)
+    assert answer.status_code == status, (name, answer.status_code, answer.text[:200])
+    if message is not None:
+        assert message in answer.json()["error"], (name, answer.text)
+    assert _rows(scene) == []
+
+
+def test_too_many_items_are_refused_whole_over_http(race_server, scene):
+    phone = _phone(race_server, scene)
+    answer = _send(phone, _batch(scene, 501))
+    assert answer.status_code == 413, answer.status_code
+    assert "høyst 500" in answer.json()["error"]
+    assert _rows(scene) == []
+
+
+def test_another_companys_uuid_refuses_the_batch_over_http(race_server, scene, foreign_uuid):
+    phone = _phone(race_server, scene)
+    batch = _batch(scene, 2)
+    batch[1]["uuid"] = foreign_uuid
+    answer = _send(phone, batch)
+    assert 400 <= answer.status_code < 500, answer.status_code
+    assert answer.json()["error"].startswith("Registrering nr. 2:")
+    assert _rows(scene) == []

@@ -158,3 +158,25 @@ def discard_timer(actor: User) -> None:
     )
     db.session.delete(timer)
     db.session.commit()
+
+
+def entry_uuid(user_id: int, started_at: datetime) -> str:
+    """The UUID of the entry a clock makes when stopped (as `stop_timer` derives it), so a
+    clock stopped offline and one stopped online are the same entry, never two."""
+    return derived_uuid("timer", user_id, clock.aware(started_at).isoformat())
+
+
+def clear_stopped(actor: User, stopped_uuid: str) -> bool:
+    """Remove the running clock whose entry (`stopped_uuid`) was made offline and has now been
+    saved through the sync API; another clock (started since) runs on. True when removed."""
+    services.lock_user(actor, actor.id)
+    timer = running_timer(actor)
+    if timer is None or entry_uuid(actor.id, timer.started_at) != stopped_uuid:
+        db.session.rollback()
+        return False
+    record_audit(
+        actor.company_id, actor, "timer", actor.id, "stop", {"entry": [None, stopped_uuid]}
+    )
+    db.session.delete(timer)
+    db.session.commit()
+    return True

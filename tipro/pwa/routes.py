@@ -10,22 +10,17 @@ import json
 
 from flask import abort, current_app, render_template, request, url_for
 from flask_babel import force_locale
-from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
 from tipro.errors import CSRF_TOKEN_HEADER
-from tipro.http import json_response
+from tipro.http import BadJson, json_body, json_error, json_response
 from tipro.models.people import LANGUAGES
 from tipro.pwa import bp, services, shell
 from tipro.pwa.texts import outbox_texts as outbox_texts_in_locale
 from tipro.security import public, role_required
 
 USER_HEADER = "X-TiPro-User"  # which user a page belongs to (the service worker keeps it so)
-
-
-def _error(message: str, status: int = 400):
-    return json_response({"error": message}, status)
 
 
 def _revalidate(response):
@@ -51,7 +46,8 @@ def manifest():
         "description": "Før timer, også uten nett, og send dem til godkjenning og Tripletex.",
         "lang": "nb",
         "dir": "ltr",
-        "start_url": url_for("main.index"),
+        # Marked, so the service worker knows a launch of the installed app (sw.js isLaunch).
+        "start_url": url_for("main.index", kilde="app"),
         "scope": "/",
         "display": "standalone",
         "orientation": "any",
@@ -124,22 +120,16 @@ def offline_data():
 @bp.post("/api/v1/entries/sync")
 @role_required("employee")
 def sync():
-    if request.mimetype != "application/json":
-        return _error(_("Forventet JSON (Content-Type: application/json)."), 415)
     try:
-        body = json.loads(request.get_data(), parse_constant=_no_constants)
-    except (ValueError, RecursionError):
-        return _error(_("Ugyldig JSON."))
+        body = json_body()
+    except BadJson as bad:
+        return bad.response
     try:
         items = services.parse_batch(body)
         results = services.sync(current_user, items)
     except services.BadBatch as error:
-        return _error(error.message, error.status)
+        return json_error(error.message, error.status)
     return json_response({"results": results})
-
-
-def _no_constants(name: str):
-    raise ValueError(f"{name} is not JSON")
 
 
 @bp.after_app_request

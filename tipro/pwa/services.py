@@ -4,21 +4,26 @@ A batch is checked whole before anything is written (shape, types, size, and tha
 is new or the user's own): a bad batch is refused with one message and nothing stored. A good
 batch is saved item by item through the one writer (tipro.entries.bulk.save_each), in the
 order the client made the changes; deletions go through tipro.entries.services.delete_entry.
+Absence items keep the absence form's rules (working days only, a normal day's hours when none
+are given); an item with `"stops_timer": true` is a clock stopped offline, and once it is saved
+the running clock it came from (the same entry id) is removed. A batch may name whose queue it
+is (`"user": id`): sent under another user's session, it is refused whole (409).
 """
 
 from __future__ import annotations
 
 import uuid as uuid_lib
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from tipro import clock
+from tipro import clock, i18n, worktime
 from tipro.entries import bulk, queries, services, timer
 from tipro.entries.extras import definitions
 from tipro.entries.inputs import EntryInput, EntryNotFound, errors_of
+from tipro.entries.parsing import parse_date, two_places
 from tipro.errors import UserError
 from tipro.extensions import db
 from tipro.models import Activity, ProjectActivity, TimeEntry, User
@@ -31,6 +36,9 @@ TEXT_FIELDS = ("date", "start_time", "end_time", "comment", "kind")
 NUMBER_FIELDS = ("project_id", "activity_id", "hours", "break_minutes")
 MAX_TEXT = 2000  # longer than any field allows: the rules answer per item, this guards memory
 RECENT_DAYS = 35  # the entries the offline week and start page can show
+# The days offline absence can be registered on (normal hours per working day in the data).
+ABSENCE_BACK_DAYS = 35
+ABSENCE_AHEAD_DAYS = 120
 
 
 class BadBatch(UserError):
@@ -51,6 +59,10 @@ class SyncItem:
     client_modified_at: datetime | None
     data: EntryInput | None = None
     extras: dict[str, str] = field(default_factory=dict)
+    # The entry of a clock stopped offline: once saved, the running clock it came from goes.
+    stops_timer: bool = False
+    # Whose queue the batch is (the body's optional "user"): None when the client names none.
+    queue_user: str | None = None
 
 
 def _where(position: int) -> str:
@@ -121,6 +133,10 @@ def _item(position: int, raw) -> SyncItem:
         deleted=deleted,
         client_modified_at=_instant(position, raw.get("client_modified_at")),
     )
+    stops_timer = raw.get("stops_timer", False)
+    if not isinstance(stops_timer, bool) or (stops_timer and deleted):
+        raise _bad(position, _("«stops_timer» må være true eller false (ikke på en sletting)."))
+    item.stops_timer = stops_timer
     if deleted:
         return item
     texts = {name: _text(position, name, raw.get(name)) for name in TEXT_FIELDS}
@@ -164,7 +180,13 @@ def parse_batch(body) -> list[SyncItem]:
         raise BadBatch(
             _("For mange registreringer: høyst %(max)d per forespørsel.", max=MAX_ITEMS), 413
         )
-    return [_item(position, raw) for position, raw in enumerate(entries)]
+    owner = body.get("user")
+    if owner is not None and (isinstance(owner, bool) or not isinstance(owner, int | str)):
+        raise BadBatch(_("«user» må være brukerens id."))
+    items = [_item(position, raw) for position, raw in enumerate(entries)]
+    for item in items:
+        item.queue_user = None if owner is None else str(owner)[:40]
+    return items
 
 
 def check_owner(actor: User, items: list[SyncItem]) -> None:
@@ -173,6 +195,13 @@ def check_owner(actor: User, items: list[SyncItem]) -> None:
     The one query that looks across companies (ALL_COMPANIES): the scope would hide another
     company's row, and the upsert would then fail on it item by item instead of saying so.
     """
+    if any(item.queue_user not in (None, str(actor.id)) for item in items):
+        # The queue was made by someone else on this device (the service worker or an old
+        # page sending after another log-in): it waits for its own user, nothing is stored.
+        raise BadBatch(
+            _("Køen tilhører en annen bruker. Logg inn som den brukeren for å sende den."),
+            409,
+        )
     keys = {item.uuid for item in items}
     if not keys:
         return
@@ -212,27 +241,98 @@ def _result(uuid: str, errors: dict[str, str]) -> dict:
     return {"uuid": uuid, "status": "rejected" if errors else "accepted", "errors": errors}
 
 
+def _is_absence(item: SyncItem) -> bool:
+    return item.data is not None and (item.data.kind or "").strip() == "absence"
+
+
+def _item_day(item: SyncItem) -> date | None:
+    try:
+        return parse_date(item.data.date) if item.data else None
+    except UserError:
+        return None  # the rules answer for the date
+
+
+def _absence_calendar(actor: User, items: list[SyncItem]) -> worktime.Calendar | None:
+    """The working calendar over the batch's absence days (one read), as the form uses it."""
+    days = [day for item in items if _is_absence(item) and (day := _item_day(item))]
+    if not days:
+        return None
+    return worktime.load_calendar(actor.company, min(days), max(days))
+
+
+def _absence_errors(actor: User, item: SyncItem, calendar: worktime.Calendar | None) -> dict:
+    """The absence form's own rules for one day: a working day only, a normal day's hours
+    when none are given (tipro.entries.absence); field → message when refused."""
+    day = _item_day(item)
+    if calendar is None or day is None:
+        return {}
+    if not calendar.day(day).is_workday:
+        return {
+            "date": _(
+                "%(day)s er ikke en arbeidsdag (helg, helligdag eller stengt dag).",
+                day=i18n.day(day, "EEE d.M.yyyy"),
+            )
+        }
+    data = item.data
+    if data.hours in (None, "") and not (data.start_time or data.end_time):
+        data.hours = str(_normal_day(actor, worktime.Employment.of(actor.employee), day))
+    return {}
+
+
 def sync(actor: User, items: list[SyncItem]) -> list[dict]:
     """Save the batch in order; one answer per item, in the same order."""
     check_owner(actor, items)
+    calendar = _absence_calendar(actor, items)
     db.session.rollback()  # the check read under no lock; the writer takes its own
     results: list[dict] = []
     run: list[bulk.SaveItem] = []
+    stopping = {item.uuid for item in items if item.stops_timer}
 
     def save_run() -> None:
         if run:
             answers = bulk.save_each(actor, run, source=SOURCE)
             results.extend(_result(a.uuid, a.errors) for a in answers)
             run.clear()
+            for answer in answers:
+                # After the entry is stored: should this fail, the clock shows again and
+                # stopping it makes the same entry (the same UUID), never a second one.
+                if answer.accepted and answer.uuid in stopping:
+                    timer.clear_stopped(actor, answer.uuid)
 
     for item in items:
-        if item.deleted:
+        refused = _absence_errors(actor, item, calendar) if _is_absence(item) else {}
+        if item.deleted or refused:
             save_run()
-            results.append(_result(item.uuid, _delete(actor, item)))
+            results.append(_result(item.uuid, refused or _delete(actor, item)))
         else:
             run.append(bulk.SaveItem(item.position, actor, item.data, item.uuid))
     save_run()
+    for item, result in zip(items, results, strict=True):
+        if result["status"] == "rejected" and _period_locked(actor, item):
+            # Machine-readable: the client offers «Send som endringsønske» for this one.
+            result["code"] = PERIOD_LOCKED
     return results
+
+
+PERIOD_LOCKED = "period_locked"
+
+
+def _period_locked(actor: User, item: SyncItem) -> bool:
+    """The item's day, or the day of the entry it changes, lies in a handed-in or approved
+    period of the user's (the rejection a change request can answer)."""
+    from tipro.approvals import periods
+    from tipro.entries import parsing
+
+    days = []
+    if item.data is not None:
+        try:
+            days.append(parsing.parse_date(item.data.date))
+        except UserError:
+            pass
+    entry = services.find_entry(item.uuid)
+    if entry is not None and entry.user_id == actor.id:
+        days.append(entry.date)
+    return any(periods.is_locked(actor.id, day) for day in days)
 
 
 # ---------------------------------------------------------------- the offline data
@@ -276,6 +376,43 @@ def _last_activities(entries) -> dict[int | None, int]:
         if entry.kind == "work" and entry.activity_id is not None:
             last[entry.project_id] = entry.activity_id
     return last
+
+
+def _normal_day(user: User, employment: worktime.Employment, day: date):
+    """tipro.entries.absence.normal_day without reading the employment again per day, as the
+    hours rules store it (two places)."""
+    percentage = employment.percentage_on(day) or worktime.FULL_TIME
+    return two_places(worktime.day_hours(user.company.normal_hours_per_week, percentage))
+
+
+def _absence_days(user: User, today: date) -> dict[str, str]:
+    """Working day → the person's normal hours, around today: what the absence form needs
+    offline (weekends, public holidays and closure days are left out)."""
+    first = today - timedelta(days=ABSENCE_BACK_DAYS)
+    last = today + timedelta(days=ABSENCE_AHEAD_DAYS)
+    calendar = worktime.load_calendar(user.company, first, last)
+    employment = worktime.Employment.of(user.employee)
+    return {
+        day.date.isoformat(): str(_normal_day(user, employment, day.date))
+        for day in calendar.days()
+        if day.is_workday
+    }
+
+
+def _timer_data(user: User, running) -> dict | None:
+    if running is None:
+        return None
+    started = clock.aware(running.started_at)
+    return {
+        "started_at": started.isoformat(),
+        "project_id": running.project_id,
+        "activity_id": running.activity_id,
+        "comment": running.comment,
+        # For stopping it offline: the entry's day, its start and id (as stop_timer makes it).
+        "date": clock.oslo_date(started).isoformat(),
+        "since": started.astimezone(clock.OSLO).strftime("%H:%M"),
+        "uuid": timer.entry_uuid(user.id, started),
+    }
 
 
 def offline_data(user: User) -> dict:
@@ -369,12 +506,6 @@ def offline_data(user: User) -> dict:
             }
             for e in entries
         ],
-        "timer": None
-        if running is None
-        else {
-            "started_at": clock.aware(running.started_at).isoformat(),
-            "project_id": running.project_id,
-            "activity_id": running.activity_id,
-            "comment": running.comment,
-        },
+        "timer": _timer_data(user, running),
+        "absence_days": _absence_days(user, today),
     }

@@ -25,6 +25,7 @@ SHELL_ASSETS = (
     "js/tipro.js",
     "js/offline.js",
     "js/outbox.js",
+    "js/outbox_more.js",
     "js/combobox.js",
     "css/reports.css",
     "css/reports-close.css",
@@ -34,7 +35,8 @@ SHELL_ASSETS = (
 )
 # Pages kept per user for opening without network (never admin pages: those must be fresh).
 # «Min oversikt» is the person's own numbers and chart: as last seen is better than nothing.
-OFFLINE_PAGES = ("main.index", "entries.week", "reports.my_overview")
+# «Fravær» so absence can be registered offline (js/outbox_more.js queues it).
+OFFLINE_PAGES = ("main.index", "entries.week", "reports.my_overview", "entries.absence_page")
 THEME_COLOR = "#0b5cad"
 BACKGROUND_COLOR = "#f6f7f9"
 
@@ -83,7 +85,9 @@ def worker_config() -> dict:
         "version": cache_version(),
         "shell": [url_for("static", filename=name) for name in SHELL_ASSETS]
         + [texts_url(locale) for locale in LANGUAGES]
-        + [url_for("pwa.offline_page")],
+        # The manifest too: the browser asks for it on every launch (a request that would
+        # otherwise reach the server before the page is usable; offline it would fail).
+        + [url_for("pwa.offline_page"), url_for("pwa.manifest")],
         "offlinePage": url_for("pwa.offline_page"),
         "pages": [url_for(endpoint) for endpoint in OFFLINE_PAGES],
         "staticPrefix": url_for("static", filename="x")[:-1].split("?")[0],

@@ -138,6 +138,26 @@
     });
   }
 
+  // After a send: an answered row leaves the queue (accepted) or stays with its reasons
+  // (rejected) only if it still holds what was sent. A change made while the request was out
+  // replaced the row's entry in place (enqueue): that newer version waits for the next send.
+  function settleRows(accepted, rejected) {
+    var sent = function (row, settle) {
+      return function (store) {
+        var now = store.get(row.seq);
+        now.onsuccess = function () {
+          if (now.result && JSON.stringify(now.result.entry) === JSON.stringify(row.entry)) {
+            settle(store);
+          }
+        };
+      };
+    };
+    return tx("outbox", "readwrite", function (store) {
+      accepted.forEach(function (row) { sent(row, function (s) { s.delete(row.seq); })(store); });
+      rejected.forEach(function (row) { sent(row, function (s) { s.put(row); })(store); });
+    });
+  }
+
   function loadData(user) {
     return tx("data", "readonly", function (store) { return store.get(user); });
   }
@@ -217,6 +237,303 @@
     return null;
   }
 
+  function button(text, className, onClick) {
+    var b = el("button", className, text);
+    b.type = "button";
+    b.addEventListener("click", onClick);
+    return b;
+  }
+
+  var formCount = 0;
+
+  // A labelled field of the small forms below: [wrapper, control].
+  function field(label, control) {
+    var id = "pwa-f" + (++formCount);
+    control.id = id;
+    var wrap = el("div", "field");
+    var tag = el("label", null, label);
+    tag.htmlFor = id;
+    wrap.appendChild(tag);
+    wrap.appendChild(control);
+    return wrap;
+  }
+
+  function input(name, value, type) {
+    var node = el("input");
+    node.type = type || "text";
+    node.name = name;
+    node.value = value === undefined || value === null ? "" : String(value);
+    node.autocomplete = "off";
+    return node;
+  }
+
+  // One form open at a time in the list, under its row; Escape or «Avbryt» closes it.
+  function openForm(item, form) {
+    var open = document.querySelectorAll("#pwa-outbox .pwa-fix");
+    for (var i = 0; i < open.length; i++) { open[i].remove(); }
+    form.classList.add("pwa-reason", "pwa-fix");
+    form.setAttribute("hx-boost", "false");
+    form.addEventListener("keydown", function (event) {
+      if (event.key === "Escape") { form.remove(); }
+    });
+    form.appendChild(button(TEXTS.cancel, "small", function () { form.remove(); }));
+    item.appendChild(form);
+    var first = form.querySelector("input, select, textarea");
+    if (first) { first.focus(); }
+  }
+
+  // What a rejected row offers: fix or move it («Rett»), send it again, send it to the
+  // approver as a change request (its period was handed in or approved meanwhile), delete it.
+  function rejectedActions(row, item) {
+    if (!row.entry.deleted) {
+      item.appendChild(button(TEXTS.fix, "small", function () { openFix(row, item); }));
+    }
+    item.appendChild(button(TEXTS.retry, "small", function () {
+      row.status = "pending";
+      row.errors = {};
+      updateRows([row]).then(refresh).then(function () { syncSoon(0); });
+    }));
+    if (row.code === "period_locked") {
+      item.appendChild(button(TEXTS.cr_button, "small", function () { openChangeRequest(row, item); }));
+    }
+    item.appendChild(button(TEXTS.delete, "small danger", function () {
+      // Dropping hours that never reached the server loses them: ask first.
+      if (TEXTS.drop && !window.confirm(TEXTS.drop)) { return; }
+      removeRows([row.seq]).then(refresh);
+    }));
+  }
+
+  function fillSelect(select, options, chosen) {
+    select.replaceChildren.apply(select, options);
+    if (chosen !== undefined && chosen !== null &&
+        select.querySelector("option[value='" + String(chosen) + "']")) {
+      select.value = String(chosen);
+    }
+  }
+
+  // «Rett»: the entry's fields in a small form; saving queues the same UUID again (pending,
+  // newer client time), so the fix replaces what was refused, online or not.
+  function openFix(row, item) {
+    var e = row.entry;
+    var form = el("form");
+    form.setAttribute("aria-label", TEXTS.fix);
+    var date = input("date", e.date, "date");
+    var hours = input("hours", fmtHours(e.hours));
+    hours.inputMode = "decimal";
+    var comment = input("comment", e.comment);
+    form.appendChild(field(TEXTS.date_label, date));
+    var project = null;
+    var activity = null;
+    var work = (e.kind || "work") === "work";
+    loadData(currentUser()).then(function (record) {
+      var data = record && record.data;
+      if (data && work) {
+        project = el("select");
+        project.name = "project_id";
+        var none = new Option(TEXTS.no_project, "");
+        fillSelect(project, [none].concat(data.projects.map(function (p) {
+          return new Option(p.name, String(p.id));
+        })), e.project_id || "");
+        activity = el("select");
+        activity.name = "activity_id";
+        var fill = function () {
+          var projectId = parseInt(project.value, 10) || null;
+          var choices = allowedActivities(data, projectId, date.value || data.today);
+          var options = choices.length === 1 ? [] : [new Option(TEXTS.choose_activity, "")];
+          choices.forEach(function (a) { options.push(new Option(a.name, String(a.id))); });
+          fillSelect(activity, options, activity.value || e.activity_id);
+        };
+        fill();
+        project.addEventListener("change", fill);
+        date.addEventListener("change", fill);
+        form.appendChild(field(TEXTS.project_label, project));
+        form.appendChild(field(TEXTS.activity_label, activity));
+      }
+      form.appendChild(field(TEXTS.hours_label, hours));
+      form.appendChild(field(TEXTS.comment_label, comment));
+      var save = el("button", "small primary", TEXTS.save);
+      save.type = "submit";
+      form.appendChild(save);
+      openForm(item, form);
+    });
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var entry = {};
+      Object.keys(e).forEach(function (k) { entry[k] = e[k]; });
+      entry.date = date.value;
+      var newHours = hours.value.trim();
+      if (newHours !== fmtHours(e.hours)) {
+        // New hours stand for themselves: from–to times would contradict them.
+        ["start_time", "end_time", "break_minutes"].forEach(function (k) { delete entry[k]; });
+      }
+      entry.hours = newHours;
+      entry.comment = comment.value;
+      var label = row.label || {};
+      if (project && activity) {
+        entry.project_id = project.value ? parseInt(project.value, 10) : null;
+        entry.activity_id = activity.value ? parseInt(activity.value, 10) : null;
+        label = { project: optionText(project), activity: optionText(activity) };
+      }
+      entry.client_modified_at = new Date().toISOString();
+      row.entry = entry;
+      row.label = label;
+      row.status = "pending";
+      row.errors = {};
+      delete row.code;
+      updateRows([row]).then(refresh).then(function () {
+        say(navigator.onLine ? TEXTS.fixed : TEXTS.queued);
+        if (navigator.onLine) { syncSoon(0); }
+      });
+    });
+  }
+
+  // «Send som endringsønske»: the entry goes to the approver with an optional message; the
+  // server keeps it, so it leaves the queue. Needs the network (the approver must get it).
+  function openChangeRequest(row, item) {
+    var form = el("form");
+    form.setAttribute("aria-label", TEXTS.cr_button);
+    var message = el("textarea");
+    message.name = "message";
+    message.rows = 2;
+    message.maxLength = 2000;
+    form.appendChild(field(TEXTS.cr_message, message));
+    var send = el("button", "small primary", TEXTS.cr_send);
+    send.type = "submit";
+    form.appendChild(send);
+    var problem = el("p", "error");
+    problem.setAttribute("role", "alert");
+    form.appendChild(problem);
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      if (!navigator.onLine || !REQUESTS_URL) { problem.textContent = TEXTS.cr_offline; return; }
+      send.disabled = true;
+      postJson(REQUESTS_URL, { entry: row.entry, message: message.value }).then(function (answer) {
+        send.disabled = false;
+        if (answer.login) { askLogin(); return; }
+        if (answer.status === 201) {
+          return removeRows([row.seq]).then(refresh).then(function () {
+            say(TEXTS.cr_sent);
+            loadRequests();
+          });
+        }
+        problem.textContent = (answer.body && answer.body.error) || TEXTS.cr_offline;
+      }, function () {
+        send.disabled = false;
+        problem.textContent = TEXTS.cr_offline;
+      });
+    });
+    openForm(item, form);
+  }
+
+  // A JSON POST with the page's CSRF token (renewed once on an expired one); resolves to
+  // {status, body} or {login: true} when the session has ended.
+  function postJson(url, payload, retried) {
+    return fetch(url, {
+      method: "POST",
+      credentials: "same-origin",
+      redirect: "manual",
+      headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken() },
+      body: JSON.stringify(payload)
+    }).then(function (response) {
+      var token = response.headers.get("X-CSRF-Token");
+      if (response.status === 400 && token && !retried) {
+        renewCsrf(token);
+        return postJson(url, payload, true);
+      }
+      if (response.type === "opaqueredirect" || response.status === 401) { return { login: true }; }
+      return response.json().then(function (body) {
+        return { status: response.status, body: body };
+      }, function () {
+        return sessionGone().then(function (gone) {
+          return gone ? { login: true } : { status: response.status, body: {} };
+        });
+      });
+    });
+  }
+
+  // ------------------------------------------------------------ change requests sent
+
+  var REQUESTS_URL = "/api/v1/change-requests";
+
+  // The person's change requests: waiting, or decided and not yet dismissed («OK»). Shown on
+  // the start page beside the queue, so the outcome reaches the one who asked.
+  function loadRequests() {
+    if (!navigator.onLine || !document.getElementById("today")) {
+      return Promise.resolve();
+    }
+    return fetch(REQUESTS_URL, { credentials: "same-origin", redirect: "manual" }).then(function (response) {
+      if (!response.ok) { return null; }
+      return response.json();
+    }).then(function (body) {
+      shownRequests = (body && body.change_requests) || [];
+      renderRequests();
+    }, function () {});
+  }
+
+  var shownRequests = [];
+
+  function renderRequests() {
+    var old = document.getElementById("pwa-requests");
+    if (old) { old.remove(); }
+    var found = shownRequests;
+    var place = outboxPlace();
+    if (!found.length || !place) { return; }
+    var section = el("section", "pwa-outbox card");
+    section.id = "pwa-requests";
+    section.setAttribute("aria-labelledby", "pwa-requests-heading");
+    var heading = el("h2", null, TEXTS.cr_heading);
+    heading.id = "pwa-requests-heading";
+    section.appendChild(heading);
+    var list = el("ul", "pwa-outbox-list");
+    found.forEach(function (r) { list.appendChild(requestItem(r)); });
+    section.appendChild(list);
+    var outbox = document.getElementById("pwa-outbox");
+    if (outbox) {
+      outbox.insertAdjacentElement("afterend", section);
+    } else if (place.before) {
+      place.before.parentNode.insertBefore(section, place.before);
+    } else {
+      place.after.insertAdjacentElement("afterend", section);
+    }
+  }
+
+  function requestItem(r) {
+    var item = el("li", "pwa-item is-" + (r.state === "declined" ? "rejected" : "pending"));
+    var parts = [r.date || ""];
+    if (r.deleted) { parts.push("–"); } else if (r.hours) { parts.push(fmtHours(r.hours) + hoursUnit()); }
+    if (r.project) { parts.push(r.project); }
+    if (r.activity) { parts.push(r.activity); }
+    item.appendChild(el("span", "pwa-what", parts.join(" · ")));
+    var states = { pending: TEXTS.cr_pending, accepted: TEXTS.cr_accepted_state, declined: TEXTS.cr_declined };
+    item.appendChild(el("span", "pwa-state", states[r.state] || r.state));
+    if (r.state === "accepted") {
+      // A reason on an accepted request: the period was opened but the entry itself was
+      // refused; the person must enter it (never «Timene er lagt inn» then).
+      var done = r.reason
+        ? el("span", "pwa-reason error", r.reason + " " + TEXTS.cr_not_saved + " ")
+        : el("span", "pwa-reason", TEXTS.cr_accepted + " ");
+      if (r.period_key) {
+        var link = el("a", null, r.period || r.period_key);
+        link.href = "/perioder/" + encodeURIComponent(r.period_key);
+        done.appendChild(link);
+      }
+      item.appendChild(done);
+    } else if (r.state === "declined" && r.reason) {
+      item.appendChild(el("span", "pwa-reason", r.reason));
+    }
+    if (r.state !== "pending") {
+      item.appendChild(button(TEXTS.cr_ok, "small", function () {
+        postJson(REQUESTS_URL + "/" + r.id + "/sett", {}).then(function () {
+          shownRequests = shownRequests.filter(function (x) { return x.id !== r.id; });
+          item.remove();
+          var section = document.getElementById("pwa-requests");
+          if (section && !section.querySelector("li")) { section.remove(); }
+        }, function () {});
+      }));
+    }
+    return item;
+  }
+
   function renderOutbox(rows) {
     var old = document.getElementById("pwa-outbox");
     if (old) { old.remove(); }
@@ -238,22 +555,7 @@
       if (row.status === "rejected") {
         var reasons = Object.keys(row.errors || {}).map(function (k) { return row.errors[k]; });
         item.appendChild(el("span", "pwa-reason error", reasons.join(" ")));
-        var retry = el("button", "small", TEXTS.retry);
-        retry.type = "button";
-        retry.addEventListener("click", function () {
-          row.status = "pending";
-          row.errors = {};
-          updateRows([row]).then(refresh).then(function () { syncSoon(0); });
-        });
-        var drop = el("button", "small danger", TEXTS.delete);
-        drop.type = "button";
-        drop.addEventListener("click", function () {
-          // Dropping hours that never reached the server loses them: ask first.
-          if (TEXTS.drop && !window.confirm(TEXTS.drop)) { return; }
-          removeRows([row.seq]).then(refresh);
-        });
-        item.appendChild(retry);
-        item.appendChild(drop);
+        rejectedActions(row, item);
       }
       list.appendChild(item);
     });
@@ -279,6 +581,30 @@
     var box = document.getElementById("page-message");
     if (!box) { return; }
     box.replaceChildren(el("p", "flash", text));
+  }
+
+  // The session ended (expired, logged out elsewhere): ask for log-in with a link that comes
+  // back here; the queue stays and is sent once the same user is logged in again.
+  var needsLogin = false;
+
+  function askLogin() {
+    needsLogin = true;
+    var box = document.getElementById("page-message");
+    if (!box) { return; }
+    var here = window.location.pathname + window.location.search;
+    var link = el("a", null, TEXTS.login_link);
+    link.href = "/logg-inn?next=" + encodeURIComponent(here);
+    var text = el("p", "flash flash-warning", TEXTS.login + " ");
+    text.appendChild(link);
+    box.replaceChildren(text);
+  }
+
+  // Whether the session is gone: the offline data's URL answers a redirect to the log-in.
+  function sessionGone() {
+    if (!DATA_URL) { return Promise.resolve(false); }
+    return fetch(DATA_URL, { credentials: "same-origin", redirect: "manual" }).then(function (response) {
+      return response.type === "opaqueredirect" || response.status === 401;
+    }, function () { return false; });
   }
 
   // ------------------------------------------------------------ sync
@@ -321,7 +647,8 @@
       redirect: "manual",
       signal: abort ? abort.signal : undefined,
       headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken() },
-      body: JSON.stringify({ entries: batch.map(function (row) { return row.entry; }) })
+      // Whose queue this is: a session that became someone else's refuses it whole (409).
+      body: JSON.stringify({ user: currentUser(), entries: batch.map(function (row) { return row.entry; }) })
     }).then(function (response) {
       clearTimeout(timeout);
       var token = response.headers.get("X-CSRF-Token");
@@ -343,19 +670,26 @@
       var batch = rows.filter(function (r) { return r.status === "pending"; }).slice(0, MAX_BATCH);
       if (!batch.length) { return null; }
       return post(batch).then(function (response) {
-        if (response.type === "opaqueredirect" || response.status === 401) {
-          say(TEXTS.login);  // the session ended: the queue waits for the next log-in
+        if (response.type === "opaqueredirect" || response.status === 401 || response.status === 409) {
+          askLogin();  // the session ended (or is another user's): the queue waits for the log-in
           return null;
         }
         if (response.status >= 500) { retryLater(); return null; }
-        return response.json().then(function (body) {
+        return response.json().then(null, function () {
+          // Not the API's answer (a page: the form token of an ended session was refused).
+          return sessionGone().then(function (gone) {
+            if (gone) { askLogin(); } else { retryLater(); }
+            return null;
+          });
+        }).then(function (body) {
+          if (body === null) { return null; }
           if (!response.ok) {
             // The server refused the batch as a whole: keep every item, with the reason.
             batch.forEach(function (row) {
               row.status = "rejected";
               row.errors = { form: body.error || String(response.status) };
             });
-            return updateRows(batch);
+            return settleRows([], batch);
           }
           var done = [];
           var rejected = [];
@@ -363,16 +697,17 @@
             var row = batch[i];
             if (!row || row.entry.uuid.toLowerCase() !== String(result.uuid).toLowerCase()) { return; }
             if (result.status === "accepted") {
-              done.push(row.seq);
+              done.push(row);
             } else {
               row.status = "rejected";
               row.errors = result.errors || {};
+              row.code = result.code || null;
               rejected.push(row);
             }
           });
           accepted = done.length;
           delay = 0;
-          return removeRows(done).then(function () { return updateRows(rejected); }).then(function () {
+          return settleRows(done, rejected).then(function () {
             if (batch.length === MAX_BATCH) { syncSoon(0); }
           });
         });
@@ -419,6 +754,24 @@
 
   function isCellForm(form) {
     return form.classList && form.classList.contains("cell-form");
+  }
+
+  // «Registrer for» someone else (admins): the entry form with a person chosen.
+  function forOthers(form) {
+    if (!currentUser() || !isEntryForm(form)) { return false; }
+    var forWhom = form.querySelector("select[name='user_id']");
+    return !!(forWhom && forWhom.value);
+  }
+
+  function tellForOthers() {
+    var offline = document.getElementById("network-status");
+    if (offline) { offline.hidden = true; }
+    var box = document.getElementById("page-message");
+    say(TEXTS.for_others);
+    if (box && box.firstChild) {
+      box.firstChild.className = "flash flash-error";
+      box.scrollIntoView({ block: "nearest" });
+    }
   }
 
   // Only what the sync API takes: the user's own entries (not «Registrer for», not the clock).
@@ -557,6 +910,14 @@
   document.addEventListener("submit", function (event) {
     var form = event.target;
     if (form.hasAttribute && form.hasAttribute("data-tipro-user")) { return onLogout(event); }
+    if (forOthers(form) && !navigator.onLine) {
+      // Hours for someone else are not queued (the sync API takes one's own): say so, and
+      // leave the form as filled in.
+      event.preventDefault();
+      event.stopImmediatePropagation();
+      tellForOthers();
+      return;
+    }
     if (!queueable(form, event.submitter)) { return; }
     if (navigator.onLine && !form.hasAttribute("data-pwa-offline")) { return; }
     event.preventDefault();
@@ -568,7 +929,9 @@
     var elt = event.detail && event.detail.elt;
     var form = elt && (elt.tagName === "FORM" ? elt : elt.form);
     var verb = event.detail.requestConfig && event.detail.requestConfig.verb;
-    if (form && verb === "post" && queueable(form, event.detail.requestConfig.triggeringEvent &&
+    if (form && verb === "post" && forOthers(form)) {
+      tellForOthers();
+    } else if (form && verb === "post" && queueable(form, event.detail.requestConfig.triggeringEvent &&
         event.detail.requestConfig.triggeringEvent.submitter)) {
       queueForm(form);
     } else if (followsActivities(elt)) {
@@ -783,10 +1146,34 @@
 
   // ------------------------------------------------------------ when to sync
 
+  // The installed app was opened (sw.js served the kept copy of the start page at once):
+  // once online, its parts are fetched fresh, unless the user has begun typing meanwhile.
+  var typed = false;
+  document.addEventListener("input", function () { typed = true; }, { once: true });
+
+  function freshenLaunch() {
+    if (!/[?&]kilde=app\b/.test(window.location.search) || !navigator.onLine) { return; }
+    if (window.history && history.replaceState) { history.replaceState(history.state, "", "/"); }
+    if (!typed) { reloadParts(); }
+  }
+
   function start() {
     var user = currentUser();
-    if (!user || !window.indexedDB) { return; }
-    refresh().then(function () { return syncNow(); }).then(function () { return refreshData(user); });
+    if (!user || !window.indexedDB) { freshenLaunch(); return; }
+    refresh().then(afterPaint).then(function () {
+      // The network only once the page is drawn and usable (a launch needs none before).
+      freshenLaunch();
+      return syncNow();
+    }).then(function () {
+      loadRequests();
+      return refreshData(user);
+    });
+  }
+
+  function afterPaint() {
+    return new Promise(function (resolve) {
+      requestAnimationFrame(function () { setTimeout(resolve, 0); });
+    });
   }
 
   window.addEventListener("online", function () { delay = 0; syncSoon(0); });
@@ -795,7 +1182,11 @@
   });
   // A boosted page or a swapped part replaced what was drawn: draw the queue again.
   document.addEventListener("htmx:afterSettle", function () {
-    if (currentUser()) { refresh(); }
+    if (!currentUser()) { return; }
+    refresh();
+    if (shownRequests.length && document.getElementById("today") &&
+        !document.getElementById("pwa-requests")) { renderRequests(); }
+    if (needsLogin) { needsLogin = false; syncSoon(0); }  // logged in again: send the queue
   });
 
   // What the outbox's modules (listed after it in the tipro-outbox meta) build on.
