@@ -26,11 +26,12 @@ from flask_babel import gettext as _
 from markupsafe import escape
 from sqlalchemy import select
 
-from tipro import writes
+from tipro import tenancy, writes
 from tipro.approvals import periods, services
 from tipro.auth.services import record_audit
 from tipro.entries import parsing
 from tipro.entries import services as entry_services
+from tipro.entries.inputs import ENTRY_FIELDS
 from tipro.errors import UserError
 from tipro.extensions import db
 from tipro.models import Activity, ChangeRequest, Period, Project, User, utcnow
@@ -42,20 +43,7 @@ log = logging.getLogger(__name__)
 MAX_MESSAGE = 2000
 MAX_SHOWN_HOURS = 1000  # beyond any day; formatting an exponent like 1e400 fails
 # What a proposal keeps of the queued item (the sync API's fields; extras are `x_…`).
-KEPT = (
-    "uuid",
-    "date",
-    "project_id",
-    "activity_id",
-    "hours",
-    "start_time",
-    "end_time",
-    "break_minutes",
-    "comment",
-    "kind",
-    "deleted",
-    "client_modified_at",
-)
+KEPT = ("uuid", *ENTRY_FIELDS, "kind", "deleted", "client_modified_at")
 
 
 class ChangeRequestRefused(UserError):
@@ -136,9 +124,8 @@ def _ref(value) -> int | None:
 
 
 def _project(project_id: int | None) -> Project | None:
-    if project_id is None:
-        return None
-    return db.session.scalar(select(Project).where(Project.id == project_id))
+    # By primary key within the company: answered from the session when already loaded.
+    return tenancy.get(Project, project_id) if project_id is not None else None
 
 
 # ---------------------------------------------------------------- the person
@@ -452,11 +439,7 @@ def view_of(request: ChangeRequest) -> View:
         hours = None
     project = _project(_ref(proposed.get("project_id")))
     activity_id = _ref(proposed.get("activity_id"))
-    activity = (
-        db.session.scalar(select(Activity).where(Activity.id == activity_id))
-        if activity_id
-        else None
-    )
+    activity = tenancy.get(Activity, activity_id) if activity_id else None
     period = request.period
     deleted = proposed.get("deleted") is True
     if deleted and day is None:
