@@ -14,4 +14,7 @@ if [ ! -x /usr/bin/chromium ]; then
 fi
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
-.venv/bin/python -m pytest "$@"
+# One pytest worker per core (pytest-xdist), a test file per worker at a time: every worker has
+# its own PostgreSQL schema, RQ queue prefix and servers (tests/conftest.py), and a module's
+# servers (race_server, live_server) start once in the worker that runs it.
+.venv/bin/python -m pytest -n "${TIPRO_TEST_WORKERS:-auto}" --dist loadfile "$@"
