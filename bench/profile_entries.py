@@ -28,6 +28,8 @@ from pathlib import Path
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 
+from tipro.clock import monday_of
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from entries_load import PASSWORD, REDIS_URL, new_schema, seed  # noqa: E402
 
@@ -45,7 +47,9 @@ def main() -> int:
     parser.add_argument("--limit", type=int, default=25)
     parser.add_argument("--save", help="also write the profiles to SAVE-save.prof, SAVE-week.prof")
     parser.add_argument(
-        "--only", nargs="*", help="scenarios to run: save, save_htmx, start, week, healthz"
+        "--only",
+        nargs="*",
+        help="scenarios to run: save, save_htmx, save_week, start, week, healthz",
     )
     parser.add_argument("--dump", help="write one week page (CSRF tokens removed) here")
     args = parser.parse_args()
@@ -130,6 +134,13 @@ def main() -> int:
                 "save_htmx",
                 "save (htmx POST /registreringer, as the browser sends it)",
                 lambda n: save(shown - timedelta(1 + n % 56), htmx=True),
+            ),
+            (
+                # Hours for this week (most saves are for today): the answer refreshes the
+                # start page's totals, today's list and «Gjenta» (seven days hold 672 saves).
+                "save_week",
+                "save for this week (htmx POST /registreringer, the start page refreshed)",
+                lambda n: save(monday_of(today) + timedelta(n % 7), htmx=True),
             ),
             ("start", "start page (GET /, where the save redirects)", lambda n: client.get("/")),
             ("week", "week view (GET /uke, 15 entries on 3 lines)", lambda n: client.get(url)),

@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
+from tests.statements import counted
 from tipro import clock
 from tipro.entries import services
 from tipro.entries import timer as timers
@@ -76,6 +77,68 @@ def test_quick_entry_with_htmx_answers_only_what_changed(client, login, world, d
     assert count_entries(db) == 2
     # The confirmation was in the answer only: the next page shows no stale flash.
     assert "Lagret 7,5 t" not in client.get("/").get_data(as_text=True)
+
+
+OOB_TOTALS = 'id="today-totals" hx-swap-oob="true"'
+
+
+def _htmx_save(client, world, **fields):
+    response = client.post("/registreringer", data=form(world, **fields), headers=HTMX)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert response.headers["HX-Trigger"] == "entry-saved"
+    return response.get_data(as_text=True)
+
+
+def test_quick_entry_for_a_day_the_start_page_does_not_show_answers_without_reading(
+    client, login, world, db
+):
+    """Hours for an earlier week change nothing on the start page (its week, today's list,
+    «Gjenta» two weeks back): the answer is the confirmation and a new form id, and the
+    request sends no statement beyond the save's own (those of the same save without htmx)."""
+    login(world.user)
+    earlier = (world.day - timedelta(days=30)).isoformat()
+    # A first save reads what the process then keeps (master data): not counted.
+    client.post("/registreringer", data=form(world, date=earlier, hours="1"))
+    with counted() as plain:
+        response = client.post("/registreringer", data=form(world, date=earlier, hours="1"))
+    assert response.status_code == 302
+    with counted() as light:
+        body = _htmx_save(client, world, date=earlier, hours="2")
+    assert body.lstrip().startswith('<div class="flashes" role="status"><p class="flash">Lagret 2')
+    assert 'name="uuid"' in body and OOB_TOTALS not in body and "today-list" not in body
+    assert len(light) == len(plain), (light, plain)
+    assert count_entries(db) == 3
+
+
+@pytest.mark.parametrize("days_back", [0, 1, 14])
+def test_quick_entry_for_a_day_the_start_page_shows_refreshes_it(
+    client, login, world, db, days_back
+):
+    """Today, this week and the repeat window (two weeks back) show on the start page: the
+    answer brings the totals, today's list and «Gjenta» out of band."""
+    login(world.user)
+    body = _htmx_save(client, world, date=(world.day - timedelta(days=days_back)).isoformat())
+    assert OOB_TOTALS in body and 'id="today-repeat" hx-swap-oob="true"' in body
+
+
+def test_moving_an_entry_off_the_start_page_refreshes_it(client, login, world, db):
+    """A save that moves today's entry (the same id) to an earlier week takes it off
+    today's list: the answer refreshes the start page although the new date is not on it."""
+    login(world.user)
+    entry_id = "6f1d3c9a-2b7e-4d5f-8a1c-0e9b7d6c5a43"
+    assert "Nybygg Lia" in _htmx_save(client, world, uuid=entry_id)
+    earlier = (world.day - timedelta(days=30)).isoformat()
+    body = _htmx_save(client, world, uuid=entry_id, date=earlier)
+    assert OOB_TOTALS in body and "Ingen timer i dag ennå." in body
+    assert count_entries(db) == 1
+
+
+def test_registering_for_someone_else_leaves_ones_own_start_page(client, login, world, db):
+    """An admin's quick entry for a colleague changes nothing on the admin's start page."""
+    login(world.admin)
+    body = _htmx_save(client, world, user_id=str(world.user.id))
+    assert "Lagret 7,5 t" in body and OOB_TOTALS not in body
+    assert db.session.scalar(select(TimeEntry.user_id)) == world.user.id
 
 
 def test_double_submit_of_the_same_form_stores_once(client, login, world, db):

@@ -41,15 +41,28 @@ def total(entries) -> Decimal:
     return sum((e.hours for e in entries), ZERO)
 
 
+# «Gjenta» offers the latest earlier day with work within this many days.
+REPEAT_WINDOW = timedelta(days=14)
+
+
+def shows_on_start_page(entry_day: date, day: date) -> bool:
+    """Whether hours on `entry_day` show on `day`'s start page: in the week's totals and
+    today's list, or as the repeat day («Gjenta» looks back `REPEAT_WINDOW`)."""
+    monday = monday_of(day)
+    return (
+        monday <= entry_day <= monday + timedelta(days=6) or day - REPEAT_WINDOW <= entry_day < day
+    )
+
+
 def _last_work_day_before(user_id: int, day: date):
-    """SQL: the latest day within two weeks before `day` with the user's work entries."""
+    """SQL: the latest day within `REPEAT_WINDOW` before `day` with the user's work entries."""
     return (
         select(func.max(TimeEntry.date))
         .where(
             TimeEntry.user_id == user_id,
             TimeEntry.kind == "work",
             TimeEntry.date < day,
-            TimeEntry.date >= day - timedelta(days=14),
+            TimeEntry.date >= day - REPEAT_WINDOW,
         )
         .scalar_subquery()
     )
@@ -143,7 +156,7 @@ def start_page_entries(user_id: int, day: date, *, for_form: bool = True) -> Sta
     else:
         day_locked, recent = approval_periods.is_locked(user_id, day), None
     week = [e for e in rows if monday <= e.date <= sunday]
-    earliest = day - timedelta(days=14)
+    earliest = day - REPEAT_WINDOW
     worked = [e.date for e in rows if e.kind == "work" and earliest <= e.date < day]
     if not worked:
         return StartPage(week, None, [], day_locked, recent)

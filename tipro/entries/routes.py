@@ -98,7 +98,7 @@ def create():
         return today_page(values, errors_of(error), status)
     message = _("Lagret %(hours)s t %(day)s.", hours=i18n.hours(entry.hours), day=fmt_day(entry))
     if htmx.wants_fragment() and not request.form.get("refused"):
-        return _saved_answer(message)
+        return _saved_answer(message, entry)
     flash(message)
     if htmx.wants_fragment():
         # After a refusal the form carries its marks: #today whole, the form emptied as
@@ -107,13 +107,22 @@ def create():
     return redirect(safe_next_url(request.form.get("next")) or url_for("main.index"))
 
 
-def _saved_answer(message: str):
+def _saved_answer(message: str, entry: TimeEntry):
     """A quick entry sent by htmx: only what changed on the start page (entries/_saved.html).
 
     No flash (the message is in the answer, so the session cookie is not written again) and
-    no fresh form (its project list is the page's largest part and has not changed).
+    no fresh form (its project list is the page's largest part and has not changed). Hours
+    for a day the start page does not show (an earlier week, say) change nothing on it: the
+    answer is the confirmation and a new form id, and reads nothing.
     """
     day = clock.today()
+    new_id = normalise_uuid(None)
+    touched = [d for d in (entry.date, entry.date_before_save) if d is not None]
+    if entry.user_id != current_user.id or not any(
+        queries.shows_on_start_page(d, day) for d in touched
+    ):
+        body = render_template("entries/_saved.html", message=message, entry_uuid=new_id)
+        return htmx.changed(htmx.retarget(body, "#quick-result"), "entry-saved")
     start = queries.start_page_entries(current_user.id, day, for_form=False)
     today_entries = [e for e in start.week if e.date == day]
     body = render_template(
@@ -126,7 +135,8 @@ def _saved_answer(message: str):
         repeat_entries=start.repeat_entries,
         normal_day=normal_day(current_user),
         normal_week=current_user.company.normal_hours_per_week,
-        entry_uuid=normalise_uuid(None),
+        entry_uuid=new_id,
+        start_page_changed=True,
     )
     return htmx.changed(htmx.retarget(body, "#quick-result"), "entry-saved")
 

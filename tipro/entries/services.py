@@ -233,6 +233,8 @@ def stage_entry(
         )
         db.session.add(entry)
     entry.employee_id = target.employee_id
+    # Not stored: lets the caller tell what the save changed (the quick entry's answer).
+    entry.date_before_save = entry.date  # None for a new entry
     entry.date = clean.date
     entry.project_id = clean.project.id if clean.project else None
     entry.activity_id = clean.activity.id if clean.activity else None

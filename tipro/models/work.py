@@ -80,6 +80,10 @@ class TimeEntry(CompanyScoped, Timestamped, db.Model):
     project: Mapped[Project | None] = relationship()
     activity: Mapped[Activity | None] = relationship()
 
+    # Not a column: the date an entry had before the save that returned it (None: the save
+    # created it); set by tipro.entries.services.stage_entry.
+    date_before_save = None
+
     @property
     def is_locked(self) -> bool:
         """Submitted, approved or transferred: read-only for the employee."""
