@@ -513,9 +513,15 @@ def main() -> int:
             if put:
                 put(n)
         single.post_seconds = 0.0
-        tipro_single = tipro_htmx = tt_single = 0.0
+        tipro_single = tipro_htmx = tt_single = tipro_trivial = 0.0
         for block in range(0, args.single, SINGLE_BLOCK):
             size = min(SINGLE_BLOCK, args.single - block)
+            # The floor: TiPro's trivial route (session, user, SELECT 1, Redis PING), the
+            # same client, so what a save adds to any request of TiPro's shows.
+            started = time.perf_counter()
+            for _ in range(size):
+                assert baseline(single)
+            tipro_trivial += time.perf_counter() - started
             started = time.perf_counter()
             for _ in range(size):
                 single_save(htmx=True)
@@ -600,6 +606,8 @@ def main() -> int:
         f"{tipro_single / args.single * 1000:.1f} ms |",
         f"| … of which the POSTs alone (to their 302) | {args.single} | {tipro_posts:.2f} s | "
         f"{tipro_posts / args.single * 1000:.1f} ms |",
+        f"| TiPro trivial route GET /healthz (the floor of any request) | {args.single} | "
+        f"{tipro_trivial:.2f} s | {tipro_trivial / args.single * 1000:.1f} ms |",
     ]
     if tt_single is not None:
         single_lines.append(
@@ -610,7 +618,8 @@ def main() -> int:
             "",
             f"TiPro ÷ TimeTagger: **{tipro_htmx / tt_single:.1f} ×** (the htmx save); no-JS "
             f"save {tipro_single / tt_single:.1f} × (its POSTs alone: "
-            f"{tipro_posts / tt_single:.1f} ×)",
+            f"{tipro_posts / tt_single:.1f} ×); TiPro's trivial route alone "
+            f"{tipro_trivial / tt_single:.1f} ×",
         ]
     setup = (
         f"gunicorn {args.workers} workers × {args.worker_threads} threads, {args.threads} load "

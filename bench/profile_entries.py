@@ -83,7 +83,7 @@ def main() -> int:
         shown = today - timedelta(days=today.weekday() + 7)
         counter = [0]
 
-        def save(day, htmx: bool = False) -> None:
+        def save(day, htmx: bool = False, entry_id: str | None = None) -> None:
             counter[0] += 1
             n = counter[0]
             headers = {"X-CSRFToken": csrf}
@@ -92,7 +92,7 @@ def main() -> int:
             response = client.post(
                 "/registreringer",
                 data={
-                    "uuid": str(uuid.uuid4()),
+                    "uuid": entry_id or str(uuid.uuid4()),
                     "date": day.isoformat(),
                     "project_id": projects[n % len(projects)] if day < shown else projects[n % 3],
                     "activity_id": data["activity_id"],
@@ -121,6 +121,8 @@ def main() -> int:
             html = re.sub(r'(csrf_token" value=|X-CSRFToken": )"[^"]+"', r"\1-", html)
             Path(args.dump).write_text(html)
 
+        week_ids = [str(uuid.uuid4()) for _ in range(10)]
+
         def healthz(_n) -> None:
             assert client.get("/healthz").status_code == 200
 
@@ -137,10 +139,12 @@ def main() -> int:
             ),
             (
                 # Hours for this week (most saves are for today): the answer refreshes the
-                # start page's totals, today's list and «Gjenta» (seven days hold 672 saves).
+                # start page's totals, today's list and «Gjenta». Ten entries saved again and
+                # again (an edit each time), so the week stays as large as a real one.
                 "save_week",
-                "save for this week (htmx POST /registreringer, the start page refreshed)",
-                lambda n: save(monday_of(today) + timedelta(n % 7), htmx=True),
+                "save for this week (htmx POST /registreringer, the start page refreshed; "
+                "10 entries edited in turn)",
+                lambda n: save(monday_of(today) + timedelta(n % 7), True, week_ids[n % 10]),
             ),
             ("start", "start page (GET /, where the save redirects)", lambda n: client.get("/")),
             ("week", "week view (GET /uke, 15 entries on 3 lines)", lambda n: client.get(url)),

@@ -350,3 +350,37 @@ def test_two_quick_entries_in_a_row_keep_the_form_and_store_two(
     expect(page.locator("#today-list")).to_contain_text("Ettermiddag")
     page.wait_for_timeout(300)
     assert errors == [], errors
+
+
+def test_quick_entries_for_an_earlier_week_leave_the_start_page_as_it_is(
+    page: Page, base_url, world, seeded
+):
+    """Catching up on an earlier week from the quick entry: the answer is the confirmation and
+    a new form id only (nothing on the start page changed); the form empties as usual, today's
+    totals and list stay, and the next «Lagre» is a second entry."""
+    from tipro.models import TimeEntry
+
+    errors = log_in(page, base_url, world.user)
+    today_totals = page.locator("#today-totals").inner_text()
+    earlier = (world.day - timedelta(days=30)).isoformat()
+    page.get_by_label("Dato").fill(earlier)
+    page.get_by_label("Prosjekt", exact=True).select_option(label="101 Nybygg Lia")
+    expect(page.get_by_label("Aktivitet")).to_contain_text("Montering")
+    page.get_by_label("Aktivitet").select_option(label="Montering")
+    for hours, shown, comment in (("6", "6,0", "Etterslep"), ("1,5", "1,5", "Rydding")):
+        page.get_by_label("Timer", exact=True).fill(hours)
+        page.get_by_label("Kommentar").fill(comment)
+        page.get_by_role("button", name="Lagre", exact=True).click()
+        expect(page.locator("#quick-result")).to_contain_text(f"Lagret {shown} t")
+        expect(page.get_by_label("Timer", exact=True)).to_have_value("")
+    expect(page.get_by_label("Dato")).to_have_value(earlier)
+    assert page.locator("#today-totals").inner_text() == today_totals
+    expect(page.locator("#today-list")).not_to_contain_text("Etterslep")
+    seeded.session.expire_all()
+    stored = seeded.session.scalars(select(TimeEntry).order_by(TimeEntry.id)).all()
+    assert [(e.date.isoformat(), e.comment) for e in stored] == [
+        (earlier, "Etterslep"),
+        (earlier, "Rydding"),
+    ]
+    page.wait_for_timeout(300)
+    assert errors == [], errors
