@@ -11,7 +11,7 @@ from playwright.sync_api import BrowserContext, Page, expect
 
 from tests.browser import test_pwa
 from tests.browser.test_pwa import go_offline, go_online, log_in, ready, rows_of
-from tests.factories import new_absence_type, new_activity
+from tests.factories import lock_period, new_absence_type, new_activity
 from tipro.entries.parsing import derived_uuid
 from tipro.extensions import db
 
@@ -21,10 +21,10 @@ world = test_pwa.world  # the fixture of tests/browser/test_pwa.py
 DAYS = (date(2026, 12, 21), date(2026, 12, 22))
 
 
-def _register(page: Page) -> None:
+def _register(page: Page, days=DAYS) -> None:
     page.get_by_label("Type fravær").select_option(label="Ferie")
-    page.get_by_label("Fra dato").fill(DAYS[0].isoformat())
-    page.get_by_label("Til dato").fill(DAYS[-1].isoformat())
+    page.get_by_label("Fra dato").fill(days[0].isoformat())
+    page.get_by_label("Til dato").fill(days[-1].isoformat())
     page.get_by_role("button", name="Registrer fravær").click()
 
 
@@ -56,3 +56,44 @@ def test_absence_registered_twice_offline_then_online_is_one_entry_a_day(
     _register(page)
     page.wait_for_load_state("networkidle")
     assert [r.date for r in rows_of(world)] == list(DAYS)
+
+
+MOVED = date(2026, 12, 28)  # the Monday after: another week, open
+
+
+def test_an_absence_day_moved_with_rett_takes_that_days_id(
+    world, page: Page, context: BrowserContext, base_url
+):
+    """Absence queued offline for a week approved meanwhile is refused; «Rett» moves a day to
+    an open week, and the entry gets the id the absence form gives that day, so registering
+    the day online afterwards updates it instead of adding a second one (and registering the
+    old day again would not move it back)."""
+    activity = new_activity(world.company, "Ferie", is_project_activity=False)
+    holiday = new_absence_type(world.company, "Ferie", activity)
+    db.session.commit()
+    page.set_viewport_size({"width": 360, "height": 780})
+    log_in(page, base_url, world.user)
+    page.goto(f"{base_url}/fravaer")
+    ready(page)
+    go_offline(page, context)
+    page.reload()
+    _register(page)
+    expect(page.locator("#pwa-pending")).to_have_text("2 venter på synk")
+    lock_period(world.user, DAYS[0], "approved")
+    go_online(page, context)
+    page.goto(f"{base_url}/")
+    expect(page.locator("#pwa-outbox .is-rejected")).to_have_count(2, timeout=30000)
+
+    page.locator("#pwa-outbox li").first.get_by_role("button", name="Rett").click()
+    form = page.get_by_role("form", name="Rett")
+    form.get_by_label("Dato").fill(MOVED.isoformat())
+    form.get_by_role("button", name="Lagre").click()
+    expect(page.locator("#pwa-outbox li")).to_have_count(1, timeout=30000)
+    moved_id = derived_uuid("absence", world.user.id, holiday.id, MOVED)
+    assert [(r.date, r.uuid) for r in rows_of(world)] == [(MOVED, moved_id)]
+
+    page.goto(f"{base_url}/fravaer")
+    ready(page)
+    _register(page, (MOVED,))
+    expect(page.locator(".flashes")).to_contain_text("Fravær lagret for 1 dag.")
+    assert [(r.date, r.uuid) for r in rows_of(world)] == [(MOVED, moved_id)]

@@ -311,6 +311,25 @@
     }
   }
 
+  // An absence day queued offline has the id the server's absence form derives from (user,
+  // type, day). Moved to another day it takes that day's id: registering either day again
+  // online then updates the one entry, instead of adding a second on the new day or moving
+  // this one back. Any other entry keeps its id (a move is an edit of the same entry).
+  function movedAbsenceId(before, after) {
+    var derive = window.TiproClock && window.TiproClock.derivedUuid;
+    var type = after.x_absence_type;
+    if (after.kind !== "absence" || !type || after.date === before.date || !derive) {
+      return Promise.resolve(after.uuid);
+    }
+    var user = currentUser();
+    return derive(["absence", user, type, before.date]).then(function (old) {
+      if (old !== before.uuid) { return after.uuid; }
+      return derive(["absence", user, type, after.date]).then(function (id) {
+        return id || after.uuid;
+      });
+    });
+  }
+
   // «Rett»: the entry's fields in a small form; saving queues the same UUID again (pending,
   // newer client time), so the fix replaces what was refused, online or not.
   function openFix(row, item) {
@@ -375,12 +394,15 @@
         label = { project: optionText(project), activity: optionText(activity) };
       }
       entry.client_modified_at = new Date().toISOString();
-      row.entry = entry;
-      row.label = label;
-      row.status = "pending";
-      row.errors = {};
-      delete row.code;
-      updateRows([row]).then(refresh).then(function () {
+      movedAbsenceId(e, entry).then(function (id) {
+        entry.uuid = id;
+        row.entry = entry;
+        row.label = label;
+        row.status = "pending";
+        row.errors = {};
+        delete row.code;
+        return updateRows([row]);
+      }).then(refresh).then(function () {
         say(navigator.onLine ? TEXTS.fixed : TEXTS.queued);
         if (navigator.onLine) { syncSoon(0); }
       });
