@@ -64,7 +64,8 @@ MOVED = date(2026, 12, 28)  # the Monday after: another week, open
 def test_an_absence_day_moved_with_rett_takes_that_days_id(
     world, page: Page, context: BrowserContext, base_url
 ):
-    """Absence queued offline for a week approved meanwhile is refused; «Rett» moves a day to
+    """Absence queued offline for a week approved meanwhile is refused, and the absence page
+    lists the refused days; «Rett» moves a day to
     an open week, and the entry gets the id the absence form gives that day, so registering
     the day online afterwards updates it instead of adding a second one (and registering the
     old day again would not move it back)."""
@@ -79,10 +80,12 @@ def test_an_absence_day_moved_with_rett_takes_that_days_id(
     page.reload()
     _register(page)
     expect(page.locator("#pwa-pending")).to_have_text("2 venter på synk")
+    # The absence page lists what it queued (the start page and the week do too).
+    expect(page.locator("#pwa-outbox .is-pending")).to_have_count(2)
     lock_period(world.user, DAYS[0], "approved")
     go_online(page, context)
-    page.goto(f"{base_url}/")
     expect(page.locator("#pwa-outbox .is-rejected")).to_have_count(2, timeout=30000)
+    page.screenshot(path="/tmp/shots-lead/absence-rejected.png", full_page=True)
 
     page.locator("#pwa-outbox li").first.get_by_role("button", name="Rett").click()
     form = page.get_by_role("form", name="Rett")

@@ -234,6 +234,9 @@
     if (list && list.closest("section")) { return { before: list.closest("section") }; }
     var grid = document.getElementById("week-grid");
     if (grid) { return { after: grid }; }
+    // The absence page: what it queued offline, and a refused day to fix, below its form.
+    var absence = document.getElementById("absence-form");
+    if (absence) { return { after: absence }; }
     return null;
   }
 
