@@ -17,7 +17,7 @@ from flask import request, request_started
 from playwright.sync_api import expect
 
 from tests.browser.test_pwa import ready, world  # noqa: F401 (world: the fixture)
-from tests.conftest import TEST_PASSWORD
+from tests.conftest import TEST_PASSWORD, LiveServer
 
 pytestmark = pytest.mark.browser
 
@@ -241,5 +241,56 @@ def test_safari_on_an_iphone_is_told_how_to_add_the_app_to_the_home_screen(brows
         expect(page.get_by_role("button", name="Installer")).to_have_count(0)
         SHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SHOTS / "ios-hint.png"))
+    finally:
+        context.close()
+
+
+def test_launching_offline_after_logging_out_shows_the_offline_page_then_log_in(
+    world,  # noqa: F811
+    app,
+    browser_type,
+    tmp_path,
+):
+    """Logged out, the installed app keeps nobody's start page: launched with no network it
+    shows TiPro's own «Ingen forbindelse» page (not the browser's error page), and launched
+    online it goes to the log-in page.
+
+    «No network» is a server of its own that is then shut: the browser's offline emulation
+    does not reach the service worker's own requests in every launch of a kept profile."""
+    server = LiveServer(app)
+    base_url = server.url
+    profile = tmp_path / "profile"
+    try:
+        first_launch(browser_type, profile, base_url, world.user)
+        context, page = launch(browser_type, profile)
+        try:
+            page.goto(f"{base_url}/")
+            # The worker must see the log-out's answer (a slow machine starts it late).
+            page.wait_for_function(
+                "() => navigator.serviceWorker.controller !== null", timeout=30000
+            )
+            page.get_by_role("button", name="Logg ut", exact=True).click()
+            expect(page.get_by_role("button", name="Logg inn")).to_be_visible()
+            page.wait_for_load_state("networkidle")
+        finally:
+            context.close()
+
+        context, page = launch(browser_type, profile)
+        try:
+            page.goto(f"{base_url}/?kilde=app")
+            expect(page.get_by_role("button", name="Logg inn")).to_be_visible()
+        finally:
+            context.close()
+    finally:
+        server.stop()
+        server.server.server_close()  # refused from now on, as with no network
+
+    context, page = launch(browser_type, profile)
+    try:
+        page.goto(f"{base_url}/?kilde=app")
+        expect(page.get_by_role("heading", name="Ingen forbindelse")).to_be_visible()
+        expect(page.get_by_text("Kari Nordmann")).to_have_count(0)
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / "launch-offline-logged-out.png"))
     finally:
         context.close()
