@@ -28,9 +28,8 @@ def _register(page: Page, days=DAYS) -> None:
     page.get_by_role("button", name="Registrer fravær").click()
 
 
-def test_absence_registered_twice_offline_then_online_is_one_entry_a_day(
-    world, page: Page, context: BrowserContext, base_url
-):
+def _register_offline(world, page: Page, context: BrowserContext, base_url):
+    """«Ferie» for DAYS registered on the absence page with no network; the absence type."""
     activity = new_activity(world.company, "Ferie", is_project_activity=False)
     holiday = new_absence_type(world.company, "Ferie", activity)
     db.session.commit()
@@ -41,6 +40,13 @@ def test_absence_registered_twice_offline_then_online_is_one_entry_a_day(
     go_offline(page, context)
     page.reload()
     _register(page)
+    return holiday
+
+
+def test_absence_registered_twice_offline_then_online_is_one_entry_a_day(
+    world, page: Page, context: BrowserContext, base_url
+):
+    holiday = _register_offline(world, page, context, base_url)
     expect(page.locator("#page-message")).to_contain_text("for 2 dager")
     _register(page)  # pressed again: the same two days, not four
     expect(page.locator("#pwa-pending")).to_have_text("2 venter på synk")
@@ -65,20 +71,10 @@ def test_an_absence_day_moved_with_rett_takes_that_days_id(
     world, page: Page, context: BrowserContext, base_url
 ):
     """Absence queued offline for a week approved meanwhile is refused, and the absence page
-    lists the refused days; «Rett» moves a day to
-    an open week, and the entry gets the id the absence form gives that day, so registering
-    the day online afterwards updates it instead of adding a second one (and registering the
-    old day again would not move it back)."""
-    activity = new_activity(world.company, "Ferie", is_project_activity=False)
-    holiday = new_absence_type(world.company, "Ferie", activity)
-    db.session.commit()
-    page.set_viewport_size({"width": 360, "height": 780})
-    log_in(page, base_url, world.user)
-    page.goto(f"{base_url}/fravaer")
-    ready(page)
-    go_offline(page, context)
-    page.reload()
-    _register(page)
+    lists the refused days; «Rett» moves a day to an open week, and the entry gets the id the
+    absence form gives that day, so registering the day online afterwards updates it instead
+    of adding a second one (and registering the old day again would not move it back)."""
+    holiday = _register_offline(world, page, context, base_url)
     expect(page.locator("#pwa-pending")).to_have_text("2 venter på synk")
     # The absence page lists what it queued (the start page and the week do too).
     expect(page.locator("#pwa-outbox .is-pending")).to_have_count(2)
