@@ -201,13 +201,27 @@ def committed_db(app):
 
 
 def truncate_all() -> None:
+    """Empty every table. A browser may still have a request in flight (a service worker's
+    late refresh): TRUNCATE takes its table locks one by one, so PostgreSQL can pick it as a
+    deadlock's victim; it is tried again once that request is done."""
+    from sqlalchemy.exc import OperationalError
+
     tables = [t.name for t in reversed(_db.metadata.sorted_tables)]
-    with _db.engine.begin() as conn:
-        if conn.dialect.name == "postgresql":
-            conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " CASCADE"))
-        else:
-            for table in tables:
-                conn.execute(text(f'DELETE FROM "{table}"'))  # noqa: S608 (our own table names)
+    for attempt in range(5):
+        try:
+            with _db.engine.begin() as conn:
+                if conn.dialect.name == "postgresql":
+                    conn.execute(
+                        text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " CASCADE")
+                    )
+                else:
+                    for table in tables:
+                        conn.execute(text(f'DELETE FROM "{table}"'))  # noqa: S608 (our own names)
+            return
+        except OperationalError as error:
+            if "deadlock" not in str(error).lower() or attempt == 4:
+                raise
+            time.sleep(0.2 * (attempt + 1))
 
 
 class CsrfClient(FlaskClient):
