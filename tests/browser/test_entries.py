@@ -384,3 +384,39 @@ def test_quick_entries_for_an_earlier_week_leave_the_start_page_as_it_is(
     ]
     page.wait_for_timeout(300)
     assert errors == [], errors
+
+
+def test_a_late_answer_for_an_earlier_choice_never_overwrites_the_activities(
+    page: Page, base_url, world, seeded
+):
+    """Changing the date and then the project asks for the activities twice. On a slow
+    network the date's answer (no project yet) can still be out when the project is picked:
+    it must not win, and the project's answer must not land on a list it already replaced.
+    The later question waits for the earlier one, then asks (hx-sync), so the project's
+    activities are shown."""
+    errors = log_in(page, base_url, world.user)
+    held = []
+    page.route("**/registreringer/aktiviteter?*", lambda route: held.append(route))
+
+    page.get_by_label("Dato").fill((world.day - timedelta(days=30)).isoformat())
+    for _ in range(100):
+        if held:
+            break
+        page.wait_for_timeout(50)
+    assert held, "changing the date asked for no activities"
+    page.get_by_label("Prosjekt", exact=True).select_option(label="101 Nybygg Lia")
+    page.wait_for_timeout(500)  # a second question, if the page sends it at once
+    answered = 0
+    for _ in range(20):  # answer what was asked, oldest first, until nothing more is asked
+        if answered == len(held):
+            page.wait_for_timeout(300)
+            if answered == len(held):
+                break
+            continue
+        held[answered].continue_()
+        answered += 1
+        page.wait_for_timeout(300)
+    assert answered == 2, answered
+    expect(page.get_by_label("Aktivitet")).to_contain_text("Montering")
+    page.unroute("**/registreringer/aktiviteter?*")
+    assert errors == [], errors
