@@ -1,6 +1,12 @@
 """Playwright in Debian's Chromium against the app on a real loopback server."""
 
 import pytest
+from playwright.sync_api import expect
+
+# The suite runs a pytest worker per core (scripts/test.sh), so two browsers, their servers and
+# PostgreSQL share the machine: what a page shows may take longer than Playwright's default
+# 5 s to appear. A check that holds returns at once; only a failing one waits this long.
+expect.set_options(timeout=15_000)
 
 
 @pytest.fixture(scope="session")

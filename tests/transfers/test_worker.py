@@ -114,6 +114,14 @@ def _batch(batch_id):
     return batch
 
 
+def _slow_write_arrived(world) -> bool:
+    """The sandbox holds the slowed write (its rule fired): a kill now is a kill mid-write.
+
+    «Sending» is committed just before the request goes out; on a busy machine the kill could
+    otherwise come before the request left, and there would be nothing to reconcile."""
+    return any(rule.kind == "slow" and rule.fired for rule in world.sandbox.state.faults.rules)
+
+
 def _sending(batch_id) -> int:
     _db.session.expire_all()
     count = _db.session.scalar(
@@ -148,6 +156,7 @@ def test_worker_killed_mid_batch_and_restarted_sends_every_item_once(committed_w
     # The sandbox logs a call when it has answered, so watch the ledger: items are marked
     # «sending» (committed) right before the request goes out.
     assert wait_for(lambda: _sending(batch.id) or None, 30), "the worker sends"
+    assert wait_for(lambda: _slow_write_arrived(world), 30), "the write reached the sandbox"
     assert _batch(batch.id).state == "running"
     horses = children(first.pid)
     first.send_signal(signal.SIGKILL)

@@ -15,6 +15,7 @@ from tests.transfers.test_worker import (  # noqa: F401 (fixtures)
     BEAT,
     _batch,
     _sending,
+    _slow_write_arrived,
     committed_world,
     workers,
 )
@@ -60,6 +61,7 @@ def test_worker_killed_mid_write_and_restarted_writes_once(committed_world, work
     )
     batch = services.start(world.admin, kind, MONTH)
     assert wait_for(lambda: _sending(batch.id) or None, 30), "the worker sends"
+    assert wait_for(lambda: _slow_write_arrived(world), 30), "the write reached the sandbox"
     horses = children(first.pid)
     first.send_signal(signal.SIGKILL)
     first.wait(timeout=10)
