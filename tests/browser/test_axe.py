@@ -73,6 +73,9 @@ def test_no_serious_violations_in_the_states_the_pages_go_through(
     page.get_by_role("listbox").wait_for()
     found["list open"] = serious_violations(page)
     page.get_by_role("option", name="101 Nybygg Lia").click()
+    # The project's activities come from the server: save once they are there, as a user
+    # (who picks one) would.
+    expect(page.locator("#activity_id")).to_have_value(str(world.project_activity.id))
     page.get_by_label("Timer", exact=True).fill("25")
     page.get_by_role("button", name="Lagre", exact=True).click()
     expect(page.locator("#err-hours")).to_be_visible()
