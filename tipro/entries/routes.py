@@ -116,28 +116,24 @@ def _saved_answer(message: str, entry: TimeEntry):
     answer is the confirmation and a new form id, and reads nothing.
     """
     day = clock.today()
-    new_id = normalise_uuid(None)
+    context = {"message": message, "entry_uuid": normalise_uuid(None)}
     touched = [d for d in (entry.date, entry.date_before_save) if d is not None]
-    if entry.user_id != current_user.id or not any(
+    if entry.user_id == current_user.id and any(
         queries.shows_on_start_page(d, day) for d in touched
     ):
-        body = render_template("entries/_saved.html", message=message, entry_uuid=new_id)
-        return htmx.changed(htmx.retarget(body, "#quick-result"), "entry-saved")
-    start = queries.start_page_entries(current_user.id, day, for_form=False)
-    today_entries = [e for e in start.week if e.date == day]
-    body = render_template(
-        "entries/_saved.html",
-        message=message,
-        today_entries=today_entries,
-        today_total=queries.total(today_entries),
-        week_total=queries.total(start.week),
-        repeat_day=start.repeat_day,
-        repeat_entries=start.repeat_entries,
-        normal_day=normal_day(current_user),
-        normal_week=current_user.company.normal_hours_per_week,
-        entry_uuid=new_id,
-        start_page_changed=True,
-    )
+        start = queries.start_page_entries(current_user.id, day, for_form=False)
+        today_entries = [e for e in start.week if e.date == day]
+        context.update(
+            start_page_changed=True,
+            today_entries=today_entries,
+            today_total=queries.total(today_entries),
+            week_total=queries.total(start.week),
+            repeat_day=start.repeat_day,
+            repeat_entries=start.repeat_entries,
+            normal_day=normal_day(current_user),
+            normal_week=current_user.company.normal_hours_per_week,
+        )
+    body = render_template("entries/_saved.html", **context)
     return htmx.changed(htmx.retarget(body, "#quick-result"), "entry-saved")
 
 

@@ -143,16 +143,14 @@ function pageFromNetwork(request, url, event) {
 }
 
 // Nobody's start page is kept once the user is gone (the log-in page came back). The launch
-// route still answers from LAUNCH_CACHE, so it gets a page that only forwards to the start
-// page (a meta refresh: no script, the strict CSP holds): online the server sends it on to
-// log in, offline this worker answers with the offline page instead of the browser's error.
+// route still answers from LAUNCH_CACHE, so its one copy becomes a page that only forwards to
+// the start page (a meta refresh: no script, the strict CSP holds): online the server sends it
+// on to log in, offline this worker answers with the offline page, not the browser's error.
 function signOutLaunch() {
   var forward = '<!doctype html><html lang="nb"><head><meta charset="utf-8">' +
     '<meta http-equiv="refresh" content="0;url=' + CONFIG.pages[0] + '"><title>TiPro</title>' +
     '</head><body></body></html>';
-  return caches.delete(LAUNCH_CACHE).then(function () {
-    return caches.open(LAUNCH_CACHE);
-  }).then(function (cache) {
+  return caches.open(LAUNCH_CACHE).then(function (cache) {
     return cache.put(CONFIG.pages[0] + "?" + LAUNCH_SEARCH, new Response(forward, {
       headers: { "Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store" }
     }));
