@@ -176,7 +176,15 @@ def test_month_status_and_event_types(client):
 
 
 def test_min_interval_paces_requests(sandbox, rec):
-    client = make_client(sandbox, rec, min_interval=0.2)
+    # The client's clock moves only when it sleeps, so a slow request on a busy machine (longer
+    # than the interval by itself) cannot make the wait unnecessary.
+    now = [0.0]
+
+    def sleep(seconds: float) -> None:
+        rec.sleep(seconds)
+        now[0] += seconds
+
+    client = make_client(sandbox, rec, min_interval=0.2, sleep=sleep, clock=lambda: now[0])
     client.list_departments()
     client.list_departments()
     # Session + 2 lists; the second and third request waited for the interval.
