@@ -68,7 +68,8 @@ def ready(page: Page) -> None:
     page.wait_for_function(
         "() => window.htmx !== undefined && document.body.hasAttribute('hx-boost')"
     )
-    page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=10000)
+    # A busy machine (a pytest worker per core) starts the worker late.
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=30000)
     user = page.locator("form[data-tipro-user]").first.get_attribute("data-tipro-user")
     # page.evaluate awaits the promise (wait_for_function would take the promise as truthy).
     for _attempt in range(100):
