@@ -53,18 +53,38 @@ def company_scope(company_id: int) -> Iterator[None]:
 ALL_COMPANIES = {"tipro_all_companies": True}
 
 
+# `select(...).execution_options(**REUSED)`: a statement built once and executed again and again
+# with bound parameters (the writer's checks). Its scoped copy is kept per company, so
+# SQLAlchemy computes that copy's cache key once instead of on every execution.
+REUSED = {"tipro_reused": True}
+_SCOPED_COPIES_MAX = 4096
+_scoped_copies: dict[tuple[object, int], object] = {}
+
+
+def _scoped(statement, company_id: int):
+    return statement.options(
+        with_loader_criteria(
+            CompanyScoped, lambda cls: cls.company_id == company_id, include_aliases=True
+        )
+    )
+
+
 def _add_company_criteria(state: ORMExecuteState) -> None:
     company_id = current_company_id()
     if company_id is None or state.execution_options.get("tipro_all_companies"):
         return
-    if state.is_select and not state.is_column_load and not state.is_relationship_load:
-        state.statement = state.statement.options(
-            with_loader_criteria(
-                CompanyScoped,
-                lambda cls: cls.company_id == company_id,
-                include_aliases=True,
-            )
-        )
+    if not state.is_select or state.is_column_load or state.is_relationship_load:
+        return
+    if not state.execution_options.get("tipro_reused"):
+        state.statement = _scoped(state.statement, company_id)
+        return
+    key = (state.statement, company_id)
+    scoped = _scoped_copies.get(key)
+    if scoped is None:
+        if len(_scoped_copies) >= _SCOPED_COPIES_MAX:
+            _scoped_copies.clear()  # many companies in one process: start over
+        scoped = _scoped_copies.setdefault(key, _scoped(state.statement, company_id))
+    state.statement = scoped
 
 
 def install() -> None:

@@ -445,3 +445,35 @@ def test_parse_date_says_which_way_a_date_is_out_of_range(app, text, message):
     with app.test_request_context(), pytest.raises(UserError) as info:
         parsing.parse_date(text)
     assert info.value.field == "date" and info.value.message == message
+
+
+def test_the_checks_statement_built_once_is_scoped_to_each_company_in_turn(db, world, entry_input):
+    """The writer's checks run one statement built once per process, scoped per company
+    (tipro.tenancy.REUSED): company A's copy must never answer for company B, whichever
+    company came first."""
+    from tests.factories import in_company, new_employee, new_user
+    from tipro import tenancy
+    from tipro.models import Company
+
+    other = db.session.get(Company, world.other_company_project.company_id)
+    stranger = new_user(
+        other, "employee", name="Fremmed", employee_id=new_employee(other, "Fremmed").id
+    )
+    db.session.commit()
+    services.save_entry(world.user, entry_input())
+    with in_company(other):
+        with pytest.raises(EntryValidationError) as info:
+            services.save_entry(stranger, entry_input())  # company A's project and activity
+        assert info.value.errors["project_id"] == "Ukjent prosjekt."
+        assert info.value.errors["activity_id"] == "Ukjent aktivitet."
+        # Their own general activity, without a project: A's 7,5 hours that day are not B's.
+        theirs = entry_input(project_id="", activity_id=world.other_company_activity.id)
+        services.save_entry(stranger, entry_input(**{**vars(theirs), "hours": "24"}))
+    with pytest.raises(EntryValidationError) as info:
+        services.save_entry(world.user, theirs)
+    assert info.value.errors["activity_id"] == "Ukjent aktivitet."
+    scoped = {company for (_statement, company) in tenancy._scoped_copies}
+    assert {world.company.id, other.id} <= scoped
+    assert count_entries(db) == 1  # each company sees its own one entry
+    with in_company(other):
+        assert count_entries(db) == 1

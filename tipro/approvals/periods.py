@@ -7,18 +7,20 @@ A period is named by its key: «2026-W48» or «2026-11» (URLs, the CLI, remind
 from __future__ import annotations
 
 import calendar
+import functools
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 from flask_babel import format_date
 from flask_babel import gettext as _
-from sqlalchemy import exists, select
+from sqlalchemy import bindparam, exists, select
 
 from tipro.entries.parsing import FIRST_DAY, LAST_DAY, BadInput
 from tipro.extensions import db
 from tipro.models import Period
 from tipro.models.approval import LOCKED_PERIOD_STATES, PERIOD_MONTH, PERIOD_WEEK
+from tipro.tenancy import REUSED
 
 _WEEK_RE = re.compile(r"([0-9]{4})-W([0-9]{2})")
 _MONTH_RE = re.compile(r"([0-9]{4})-([0-9]{2})")
@@ -145,12 +147,22 @@ def period_of(user_id: int, kind: str, first: date) -> Period | None:
     )
 
 
+@functools.cache
+def _covering_statement():
+    """covering's statement, built once per process (see tipro.tenancy.REUSED)."""
+    return (
+        select(Period)
+        .where(
+            Period.user_id == bindparam("user_id"),
+            Period.first_day <= bindparam("last"),
+            Period.last_day >= bindparam("first"),
+        )
+        .order_by(Period.first_day, Period.id)
+        .execution_options(**REUSED)
+    )
+
+
 def covering(user_id: int, first: date, last: date) -> list[Period]:
     """The user's periods sharing a day with first..last (any kind, any state), oldest first."""
-    return list(
-        db.session.scalars(
-            select(Period)
-            .where(Period.user_id == user_id, Period.first_day <= last, Period.last_day >= first)
-            .order_by(Period.first_day, Period.id)
-        )
-    )
+    params = {"user_id": user_id, "first": first, "last": last}
+    return list(db.session.scalars(_covering_statement(), params))

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import secrets
 from datetime import timedelta
 
 from flask import current_app, has_request_context, request
 from flask_babel import gettext as _
-from sqlalchemy import delete, func, select
+from sqlalchemy import bindparam, delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -17,7 +18,7 @@ from tipro import writes
 from tipro.errors import UserError
 from tipro.extensions import db
 from tipro.models import ROLES, AuditEvent, Company, LoginFailure, Timer, User, utcnow
-from tipro.tenancy import ALL_COMPANIES
+from tipro.tenancy import ALL_COMPANIES, REUSED
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MIN_PASSWORD_LENGTH = 10
@@ -161,6 +162,21 @@ def _saves_own_hours() -> bool:
     )
 
 
+@functools.cache
+def _user_statement(locking: bool):
+    """load_user's statement, built once per process (with or without the row lock)."""
+    query = (
+        select(User, Timer)
+        .join(User.company)
+        .outerjoin(Timer, (Timer.user_id == User.id) & (Timer.company_id == User.company_id))
+        .options(contains_eager(User.company))
+        .where(User.id == bindparam("user_id"))
+    )
+    if locking:
+        query = query.with_for_update(of=User)
+    return query.execution_options(**REUSED)
+
+
 def load_user(identity: str) -> User | None:
     """Flask-Login's user loader: the user of a session or remember-me cookie, if still valid.
 
@@ -172,17 +188,8 @@ def load_user(identity: str) -> User | None:
     user_id, _sep, version = (identity or "").partition(":")
     if not (user_id.isascii() and user_id.isdigit() and version.isascii() and version.isdigit()):
         return None  # also an identity from before session versions: log in again
-    query = (
-        select(User, Timer)
-        .join(User.company)
-        .outerjoin(Timer, (Timer.user_id == User.id) & (Timer.company_id == User.company_id))
-        .options(contains_eager(User.company))
-        .where(User.id == int(user_id))
-    )
     locking = _saves_own_hours()
-    if locking:
-        query = query.with_for_update(of=User)
-    row = db.session.execute(query).first()
+    row = db.session.execute(_user_statement(locking), {"user_id": int(user_id)}).first()
     if row is None:
         return None
     user, timer = row

@@ -5,13 +5,14 @@ Every query runs within the current company scope (tipro.tenancy).
 
 from __future__ import annotations
 
+import functools
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 from functools import cached_property
 
-from sqlalchemy import String, and_, cast, false, func, literal, or_, select
+from sqlalchemy import String, and_, bindparam, cast, false, func, literal, or_, select
 from sqlalchemy.orm import joinedload
 
 from tipro.approvals import periods as approval_periods
@@ -21,20 +22,31 @@ from tipro.entries.master import ProjectDef
 from tipro.entries.parsing import iso_week
 from tipro.extensions import db
 from tipro.models import Department, Employee, Project, TimeEntry, User
+from tipro.tenancy import REUSED
 
 ZERO = Decimal("0")
 
 
+@functools.cache
+def _entries_between_statement():
+    """entries_between's statement, built once per process (see tipro.tenancy.REUSED)."""
+    return (
+        select(TimeEntry)
+        .where(
+            TimeEntry.user_id == bindparam("user_id"),
+            TimeEntry.date >= bindparam("first"),
+            TimeEntry.date <= bindparam("last"),
+        )
+        .options(joinedload(TimeEntry.project), joinedload(TimeEntry.activity))
+        .order_by(TimeEntry.date, TimeEntry.created_at, TimeEntry.id)
+        .execution_options(**REUSED)
+    )
+
+
 def entries_between(user_id: int, first: date, last: date) -> list[TimeEntry]:
     """The user's entries from `first` to `last` inclusive, oldest first."""
-    return list(
-        db.session.scalars(
-            select(TimeEntry)
-            .where(TimeEntry.user_id == user_id, TimeEntry.date >= first, TimeEntry.date <= last)
-            .options(joinedload(TimeEntry.project), joinedload(TimeEntry.activity))
-            .order_by(TimeEntry.date, TimeEntry.created_at, TimeEntry.id)
-        )
-    )
+    params = {"user_id": user_id, "first": first, "last": last}
+    return list(db.session.scalars(_entries_between_statement(), params))
 
 
 def total(entries) -> Decimal:
@@ -54,15 +66,16 @@ def shows_on_start_page(entry_day: date, day: date) -> bool:
     )
 
 
-def _last_work_day_before(user_id: int, day: date):
-    """SQL: the latest day within `REPEAT_WINDOW` before `day` with the user's work entries."""
+def _last_work_day_before(user_id, day, since):
+    """SQL: the latest day from `since` (`REPEAT_WINDOW` before `day`) to before `day` with
+    the user's work entries."""
     return (
         select(func.max(TimeEntry.date))
         .where(
             TimeEntry.user_id == user_id,
             TimeEntry.kind == "work",
             TimeEntry.date < day,
-            TimeEntry.date >= day - REPEAT_WINDOW,
+            TimeEntry.date >= since,
         )
         .scalar_subquery()
     )
@@ -83,15 +96,15 @@ RECENT_DAYS = 60
 RECENT_COUNT = 8
 
 
-def _recently_used_filter(user_id: int, day: date):
+def _recently_used_filter(user_id, since):
     return (
         TimeEntry.user_id == user_id,
         TimeEntry.project_id.is_not(None),
-        TimeEntry.date >= day - timedelta(days=RECENT_DAYS),
+        TimeEntry.date >= since,
     )
 
 
-def _recently_used_column(user_id: int, day: date):
+def _recently_used_column(user_id, since):
     """SQL: "rank:project_id,…" of `recently_used` as one text value (a column of another
     statement; the order travels in the ranks, since an aggregate keeps none)."""
     last = func.max(TimeEntry.created_at)
@@ -100,7 +113,7 @@ def _recently_used_column(user_id: int, day: date):
             TimeEntry.project_id.label("project_id"),
             func.row_number().over(order_by=(last.desc(), TimeEntry.project_id)).label("rank"),
         )
-        .where(*_recently_used_filter(user_id, day))
+        .where(*_recently_used_filter(user_id, since))
         .group_by(TimeEntry.project_id)
         .subquery()
     )
@@ -117,6 +130,33 @@ def _parse_recent(text: str | None) -> list[int]:
     return [int(project_id) for _rank, project_id in sorted(pairs, key=lambda p: int(p[0]))]
 
 
+@functools.cache
+def _start_page_statement(for_form: bool):
+    """start_page_entries' statement, built once per process (see tipro.tenancy.REUSED)."""
+    user_id, day = bindparam("user_id"), bindparam("day")
+    extra = (
+        (
+            approval_periods.locked_clause(user_id, day),
+            _recently_used_column(user_id, bindparam("recent_from")),
+        )
+        if for_form
+        else ()
+    )
+    return (
+        select(TimeEntry, *extra)
+        .where(
+            TimeEntry.user_id == user_id,
+            or_(
+                and_(TimeEntry.date >= bindparam("monday"), TimeEntry.date <= bindparam("sunday")),
+                TimeEntry.date == _last_work_day_before(user_id, day, bindparam("repeat_from")),
+            ),
+        )
+        .options(joinedload(TimeEntry.project), joinedload(TimeEntry.activity))
+        .order_by(TimeEntry.date, TimeEntry.created_at, TimeEntry.id)
+        .execution_options(**REUSED)
+    )
+
+
 def start_page_entries(user_id: int, day: date, *, for_form: bool = True) -> StartPage:
     """This week's entries, the repeat day and the entries to offer for repeating, whether
     `day` is locked and the recently used projects: one statement (two when the user has no
@@ -129,25 +169,15 @@ def start_page_entries(user_id: int, day: date, *, for_form: bool = True) -> Sta
     """
     monday = monday_of(day)
     sunday = monday + timedelta(days=6)
-    extra = (
-        (approval_periods.locked_clause(user_id, day), _recently_used_column(user_id, day))
-        if for_form
-        else ()
-    )
-    result = list(
-        db.session.execute(
-            select(TimeEntry, *extra)
-            .where(
-                TimeEntry.user_id == user_id,
-                or_(
-                    and_(TimeEntry.date >= monday, TimeEntry.date <= sunday),
-                    TimeEntry.date == _last_work_day_before(user_id, day),
-                ),
-            )
-            .options(joinedload(TimeEntry.project), joinedload(TimeEntry.activity))
-            .order_by(TimeEntry.date, TimeEntry.created_at, TimeEntry.id)
-        )
-    )
+    params = {
+        "user_id": user_id,
+        "day": day,
+        "monday": monday,
+        "sunday": sunday,
+        "repeat_from": day - REPEAT_WINDOW,
+        "recent_from": day - timedelta(days=RECENT_DAYS),
+    }
+    result = list(db.session.execute(_start_page_statement(for_form), params))
     rows = [row[0] for row in result]
     if not for_form:
         day_locked, recent = False, None  # not read: the answer does not show them
@@ -185,7 +215,7 @@ def recently_used(user_id: int, day: date) -> list[int]:
     return list(
         db.session.scalars(
             select(TimeEntry.project_id)
-            .where(*_recently_used_filter(user_id, day))
+            .where(*_recently_used_filter(user_id, day - timedelta(days=RECENT_DAYS)))
             .group_by(TimeEntry.project_id)
             .order_by(func.max(TimeEntry.created_at).desc(), TimeEntry.project_id)
             .limit(RECENT_COUNT)

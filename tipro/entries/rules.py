@@ -20,7 +20,7 @@ from datetime import date, time
 from decimal import Decimal
 
 from flask_babel import gettext as _
-from sqlalchemy import case, exists, func, select
+from sqlalchemy import bindparam, case, exists, func, select
 
 from tipro import i18n
 from tipro.approvals import periods
@@ -30,6 +30,7 @@ from tipro.errors import UserError
 from tipro.extensions import db
 from tipro.models import Activity, Project, TimeEntry, User
 from tipro.models.work import ENTRY_KINDS
+from tipro.tenancy import REUSED
 
 MAX_HOURS = Decimal("24")
 MAX_COMMENT = 2000
@@ -199,6 +200,61 @@ class Loaded:
     uuid_taken: bool = False  # an entry with the probed uuid exists (see `load_for_checks`)
 
 
+def _checks_statements(shape: tuple[bool, ...]):
+    """(the statement with the activity, the one without) for one shape of the checks.
+
+    Built once per shape and process with bound parameters (`_check_params`): building this
+    statement and its cache key was half the cost of reading it. `shape` says which parts
+    exist: totals, an excluded entry, a probed uuid, an employee, a project.
+    """
+    totals, excluding, probe, employee, project = shape
+    columns = []
+    if totals:
+        others = select(func.coalesce(func.sum(TimeEntry.hours), 0)).where(
+            TimeEntry.user_id == bindparam("user_id"), TimeEntry.date == bindparam("day")
+        )
+        if excluding:
+            others = others.where(TimeEntry.id != bindparam("excluding_id"))
+        if probe:
+            others = others.where(TimeEntry.uuid != bindparam("probe_uuid"))
+        columns = [
+            others.scalar_subquery(),
+            periods.locked_clause(bindparam("user_id"), bindparam("day")),
+        ]
+        if probe:
+            columns.append(exists().where(TimeEntry.uuid == bindparam("probe_uuid")))
+    may_log = case(
+        (pickers.project_may_log_clause(bindparam("employee_id") if employee else None), True),
+        else_=False,
+    )
+    project_id = bindparam("project_id") if project else None
+    allowed = case(
+        (pickers.activity_allowed_clause(project_id, bindparam("day")), True), else_=False
+    )
+    with_activity = (
+        select(Activity, allowed, Project, may_log, *columns)
+        .where(Activity.id == bindparam("activity_id"))
+        .outerjoin(Project, Project.id == (project_id if project else 0))
+    )
+    if project:
+        without_activity = select(Project, may_log, *columns).where(Project.id == project_id)
+    else:
+        without_activity = select(*columns) if columns else None
+    if without_activity is not None:
+        without_activity = without_activity.execution_options(**REUSED)
+    return with_activity.execution_options(**REUSED), without_activity
+
+
+_CHECKS_STATEMENTS: dict[tuple[bool, ...], tuple] = {}
+
+
+def _statements_for(shape: tuple[bool, ...]) -> tuple:
+    statements = _CHECKS_STATEMENTS.get(shape)
+    if statements is None:
+        statements = _CHECKS_STATEMENTS.setdefault(shape, _checks_statements(shape))
+    return statements
+
+
 def load_for_checks(
     project_id: int | None,
     activity_id: int | None,
@@ -220,46 +276,45 @@ def load_for_checks(
     refused path).
     """
     loaded = Loaded()
-    columns = []
-    if totals:
-        others = select(func.coalesce(func.sum(TimeEntry.hours), 0)).where(
-            TimeEntry.user_id == target.id, TimeEntry.date == day
-        )
-        if excluding_id is not None:
-            others = others.where(TimeEntry.id != excluding_id)
-        if probe_uuid is not None:
-            others = others.where(TimeEntry.uuid != probe_uuid)
-        locked = periods.locked_clause(target.id, day)
-        columns = [others.scalar_subquery(), locked]
-        if probe_uuid is not None:
-            columns.append(exists().where(TimeEntry.uuid == probe_uuid))
-    may_log = case((pickers.project_may_log_clause(target.employee_id), True), else_=False)
     project_id = project_id if project_id is not None and project_id > 0 else None
     activity_id = activity_id if activity_id is not None and activity_id > 0 else None
+    probe_uuid = probe_uuid if totals else None
+    shape = (
+        totals,
+        totals and excluding_id is not None,
+        probe_uuid is not None,
+        target.employee_id is not None,
+        project_id is not None,
+    )
+    with_activity, without_activity = _statements_for(shape)
+    params = {
+        "user_id": target.id,
+        "day": day,
+        "excluding_id": excluding_id,
+        "probe_uuid": probe_uuid,
+        "employee_id": target.employee_id,
+        "project_id": project_id,
+        "activity_id": activity_id,
+    }
+    rest = None
     if activity_id is not None:
-        allowed = case((pickers.activity_allowed_clause(project_id, day), True), else_=False)
-        query = select(Activity, allowed, Project, may_log, *columns).where(
-            Activity.id == activity_id
-        )
-        query = query.outerjoin(Project, Project.id == (project_id or 0))
-        row = db.session.execute(query).first()
+        row = db.session.execute(with_activity, params).first()
         if row is not None:
             loaded.activity, loaded.allowed, loaded.project, loaded.may_log = row[:4]
             rest = row[4:]
         else:
             activity_id = None  # unknown: load the project (and totals) on their own
-    if activity_id is None:
+    if activity_id is None and without_activity is not None:
+        row = db.session.execute(without_activity, params).first()
         if project_id is not None:
-            row = db.session.execute(
-                select(Project, may_log, *columns).where(Project.id == project_id)
-            ).first()
             loaded.project, loaded.may_log = row[:2] if row is not None else (None, False)
             rest = row[2:] if row is not None else None
         else:
-            rest = db.session.execute(select(*columns)).first() if columns else None
-        if rest is None and columns:
-            rest = db.session.execute(select(*columns)).first()
-    if columns:
+            rest = row
+        if rest is None and totals:  # an unknown project: the totals on their own
+            totals_only = _statements_for((*shape[:-1], False))[1]
+            rest = db.session.execute(totals_only, params).first()
+    if totals:
         loaded.day_hours = Decimal(rest[0] or 0)
         loaded.day_locked = bool(rest[1])
         loaded.uuid_taken = probe_uuid is not None and bool(rest[2])
