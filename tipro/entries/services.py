@@ -247,7 +247,11 @@ def stage_entry(
     if data.client_modified_at is not None:
         entry.client_modified_at = data.client_modified_at
     changes = _changes(old, _snapshot(entry))
-    db.session.flush()
+    if db.session().in_nested_transaction():
+        # A savepoint (a bulk item) must meet a collision inside it. Otherwise the INSERT is
+        # left to the commit's one flush with the audit event's (the extras flush first when
+        # a row of theirs needs the entry's id).
+        db.session.flush()
     extras_store.save_extras(
         entry, cleaned_extras, actor=actor, is_new=not old, previous_kind=old.get("kind")
     )

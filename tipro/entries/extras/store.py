@@ -66,6 +66,14 @@ def save_extras(
         record_audit(entry.company_id, actor, "time_entry", entry.uuid, "extras", changes)
 
 
+def _entry_id(entry: TimeEntry) -> int:
+    """The entry's id; a new entry is flushed first (the writer leaves its INSERT to the
+    commit unless a row of its extras needs the id)."""
+    if entry.id is None:
+        db.session.flush()
+    return entry.id
+
+
 class _Stored:
     """The entry's stored extras rows that a save may change, by field / supplement type."""
 
@@ -124,7 +132,7 @@ def _save_absence(entry: TimeEntry, clean: CleanExtras, rows: _Stored) -> None:
             rows.link = None
         return
     if rows.link is None:
-        rows.link = EntryAbsence(company_id=entry.company_id, entry_id=entry.id)
+        rows.link = EntryAbsence(company_id=entry.company_id, entry_id=_entry_id(entry))
         db.session.add(rows.link)
     rows.link.absence_type_id = clean.absence_type_id
 
@@ -148,7 +156,7 @@ def _save_values(entry, clean: CleanExtras, fields, rows: _Stored, errors: dict)
         elif row is None:
             existing[custom_field.id] = row = CustomFieldValue(
                 company_id=entry.company_id,
-                entry_id=entry.id,
+                entry_id=_entry_id(entry),
                 field_id=custom_field.id,
                 value=value,
             )
@@ -175,7 +183,7 @@ def _check_supplements_against_entry(entry: TimeEntry, clean: CleanExtras, error
                 .where(
                     TimeEntry.user_id == entry.user_id,
                     TimeEntry.date == entry.date,
-                    TimeEntry.id != entry.id,
+                    TimeEntry.id != _entry_id(entry),
                     EntrySupplement.supplement_type_id == item.type_id,
                 )
             )
@@ -194,7 +202,7 @@ def _save_supplements(entry: TimeEntry, clean: CleanExtras, rows: _Stored) -> No
         row = existing.get(type_id)
         if row is None:
             row = existing[type_id] = EntrySupplement(
-                company_id=entry.company_id, entry_id=entry.id, supplement_type_id=type_id
+                company_id=entry.company_id, entry_id=_entry_id(entry), supplement_type_id=type_id
             )
             db.session.add(row)
         row.quantity = item.quantity
