@@ -47,6 +47,8 @@ class TimeEntry(CompanyScoped, Timestamped, db.Model):
     __table_args__ = (
         # Offline clients make the UUID; a replay upserts instead of adding a row.
         UniqueConstraint("company_id", "uuid", name="uq_time_entries_company_uuid"),
+        # The writer's probe and the offline sync's owner check look a uuid up in every company.
+        Index("ix_time_entries_uuid", "uuid"),
         Index("ix_time_entries_company_user_date", "company_id", "user_id", "date"),
         Index("ix_time_entries_project_date", "project_id", "date"),
     )
