@@ -55,8 +55,14 @@ def test_a_change_made_while_sending_is_sent_next_not_dropped(
     page.evaluate(CHANGE_DURING_SEND, str(world.user.id))
     go_online(page, context)
     assert len(_wait(page, lambda: rows_of(world) if len(rows_of(world)) == 3 else None)) == 3
+
     # The newer version of the first entry still waits (it was not what the server answered).
-    left = _wait(page, lambda: [r for r in queue_rows(page) if r["status"] == "pending"] or None)
+    # The rows are in the database before the page has read the answer: wait until the queue
+    # has let go of what was sent (with the bug, nothing would be left at all).
+    def pending():
+        return [r for r in queue_rows(page) if r["status"] == "pending"]
+
+    left = _wait(page, lambda: pending() if len(pending()) == 1 else None) or pending()
     assert [(r["entry"]["uuid"], r["entry"]["comment"]) for r in left] == [
         (first_uuid, "endret under sending")
     ]
