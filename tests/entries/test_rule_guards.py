@@ -19,6 +19,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.factories import lock_period, new_absence_type, new_project_activity, submit_week
+from tests.statements import counted
 from tipro import clock
 from tipro.entries import absence, pickers, services
 from tipro.entries import timer as timers
@@ -64,6 +65,28 @@ def test_a_locked_week_refuses_changes_to_its_open_entries(db, world, entry_inpu
         services.save_entry(world.user, entry_input(hours="5"), entry_uuid=locked_week.uuid)
     assert info.value.status == 409
     assert _hours(db, world.user, world.day) == Decimal("4")
+
+
+def test_a_locked_weeks_entry_cannot_move_to_an_open_day(db, world, entry_input, locked_week):
+    """The day the entry leaves is checked too, not only the day it goes to (the checks read
+    only the latter; an edit that keeps its day reads no second time)."""
+    open_day = world.day + timedelta(days=14)
+    with pytest.raises(EntryValidationError) as info:
+        services.save_entry(
+            world.user, entry_input(hours="4", date=open_day), entry_uuid=locked_week.uuid
+        )
+    assert info.value.status == 409
+    assert _hours(db, world.user, world.day) == Decimal("4")
+    assert _hours(db, world.user, open_day) == Decimal("0")
+
+
+def test_an_edit_keeping_its_day_reads_the_lock_once(db, world, entry_input):
+    entry = services.save_entry(world.user, entry_input(hours="4"))
+    with counted() as statements:
+        services.save_entry(world.user, entry_input(hours="5"), entry_uuid=entry.uuid)
+    lock_reads = [s for s in statements if "FROM periods" in s]
+    assert len(lock_reads) == 1, lock_reads  # in the checks' statement
+    assert _hours(db, world.user, world.day) == Decimal("5")
 
 
 def test_a_locked_week_refuses_deletes(db, world, locked_week):

@@ -198,6 +198,7 @@ class Loaded:
     day_locked: bool = False
     day_hours: Decimal = Decimal("0")
     uuid_taken: bool = False  # an entry with the probed uuid exists (see `load_for_checks`)
+    day: date | None = None  # the day read (`day_locked`, `day_hours`)
 
 
 def _checks_statements(shape: tuple[bool, ...]):
@@ -315,6 +316,7 @@ def load_for_checks(
             totals_only = _statements_for((*shape[:-1], False))[1]
             rest = db.session.execute(totals_only, params).first()
     if totals:
+        loaded.day = day
         loaded.day_hours = Decimal(rest[0] or 0)
         loaded.day_locked = bool(rest[1])
         loaded.uuid_taken = probe_uuid is not None and bool(rest[2])

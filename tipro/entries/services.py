@@ -202,7 +202,10 @@ def stage_entry(
             lock_user(actor, target.id)
         if entry.is_locked:
             raise refused(_("Timene er sendt inn og kan ikke endres."))
-        if rules.day_is_locked(target.id, entry.date):
+        # The checks read the lock of the day saved to; an edit that keeps its day (the usual
+        # one) needs no second look.
+        read = loaded is not None and target.id == checked_for and loaded.day == entry.date
+        if loaded.day_locked if read else rules.day_is_locked(target.id, entry.date):
             raise EntryValidationError(
                 {"date": _("Perioden er sendt inn og kan ikke endres.")}, 409
             )
