@@ -18,10 +18,7 @@ per block (median and range), and the save ÷ TimeTagger.
 from __future__ import annotations
 
 import argparse
-import os
-import secrets
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -32,50 +29,17 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "bench"))
 from entries_load import (  # noqa: E402
-    REDIS_URL,
     Client,
-    free_port,
     new_schema,
     seed,
+    start_gunicorn,
     start_timetagger,
     stop,
     timetagger_client,
-    wait_for,
 )
 
-
-def start_tree(tree: str, database_url: str, instance: str):
-    """gunicorn serving `tree` (its directory first on sys.path, so its `tipro` is the one)."""
-    port = free_port()
-    env = {
-        **os.environ,
-        "TIPRO_DATABASE_URL": database_url,
-        "TIPRO_REDIS_URL": REDIS_URL,
-        "TIPRO_INSTANCE_PATH": instance,
-        "TIPRO_SECRET_KEY": secrets.token_hex(16),
-        "TIPRO_QUEUE_PREFIX": f"compare-{secrets.token_hex(3)}",
-    }
-    server = subprocess.Popen(
-        [
-            str(REPO / ".venv/bin/gunicorn"),
-            "--no-control-socket",
-            "-w",
-            "1",
-            "--threads",
-            "4",
-            "-b",
-            f"127.0.0.1:{port}",
-            "--log-level",
-            "warning",
-            "wsgi:app",
-        ],
-        cwd=tree,
-        env=env,
-        start_new_session=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    wait_for(f"{base}/healthz", f"gunicorn for {tree}")
-    return server, base
+# One worker process with four threads: a sequential client meets one process either way.
+ONE_WORKER = argparse.Namespace(workers=1, worker_threads=4)
 
 
 def timed(block: int, call) -> float:
@@ -109,7 +73,7 @@ def main() -> int:
         sides = {}
         trees = (("A", args.a, data["emails"][0]), ("B", args.b, data["emails"][1]))
         for name, tree, email in trees:
-            server, base = start_tree(tree, database_url, instance)
+            server, base = start_gunicorn(ONE_WORKER, database_url, instance, tree=Path(tree))
             servers.append(server)
             sides[name] = (base, Client(base, email), [str(uuid.uuid4()) for _ in range(10)])
 
@@ -118,20 +82,8 @@ def main() -> int:
                 day = shown - timedelta(days=1 + n % 56)
                 assert client.save_htmx(day, projects[n % len(projects)], activity)
                 return
-            form = client._form(monday + timedelta(days=n % 7), projects[n % 3], activity)
-            form["uuid"] = week_ids[n % 10]
-            response = client.session.post(
-                f"{client.base}/registreringer",
-                data=form,
-                headers={
-                    "X-CSRFToken": client.csrf,
-                    "HX-Request": "true",
-                    "HX-Target": "today",
-                    "HX-Current-URL": f"{client.base}/",
-                },
-                allow_redirects=False,
-            )
-            assert response.headers.get("HX-Trigger") == "entry-saved", response.status_code
+            day, project = monday + timedelta(days=n % 7), projects[n % 3]
+            assert client.save_htmx(day, project, activity, week_ids[n % 10])
 
         def get(client: Client, url: str) -> None:
             assert client.session.get(url).status_code == 200

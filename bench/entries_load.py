@@ -149,10 +149,12 @@ class Client:
         self.counter = 0
         self.post_seconds = 0.0  # the POSTs alone (until their 302's headers), summed
 
-    def _form(self, day: date, project_id: int, activity_id: int) -> dict:
+    def _form(
+        self, day: date, project_id: int, activity_id: int, entry_uuid: str | None = None
+    ) -> dict:
         self.counter += 1
         return {
-            "uuid": str(uuid.uuid4()),
+            "uuid": entry_uuid or str(uuid.uuid4()),
             "date": day.isoformat(),
             "project_id": project_id,
             "activity_id": activity_id,
@@ -160,12 +162,15 @@ class Client:
             "comment": f"benk {self.counter}",
         }
 
-    def save_htmx(self, day: date, project_id: int, activity_id: int) -> bool:
+    def save_htmx(
+        self, day: date, project_id: int, activity_id: int, entry_uuid: str | None = None
+    ) -> bool:
         """The quick entry as htmx sends it: one POST answered with what changed
-        (entries/_saved.html: the confirmation, totals, today's list, a new form id)."""
+        (entries/_saved.html: the confirmation, totals, today's list, a new form id); with
+        `entry_uuid`, an edit of that entry."""
         response = self.session.post(
             f"{self.base}/registreringer",
-            data=self._form(day, project_id, activity_id),
+            data=self._form(day, project_id, activity_id, entry_uuid),
             headers={
                 "X-CSRFToken": self.csrf,
                 "HX-Request": "true",
@@ -288,7 +293,11 @@ def wait_for(url: str, what: str) -> None:
     raise SystemExit(f"{what} did not answer")
 
 
-def start_gunicorn(args, database_url: str, instance: str, sql_log: str):
+def start_gunicorn(
+    args, database_url: str, instance: str, sql_log: str | None = None, *, tree: Path = REPO
+):
+    """gunicorn serving `tree` (its directory first on sys.path, so its `tipro` is the one),
+    `args.workers` × `args.worker_threads`; with `sql_log`, counting statements per request."""
     port = free_port()
     env = {
         **os.environ,
@@ -297,30 +306,16 @@ def start_gunicorn(args, database_url: str, instance: str, sql_log: str):
         "TIPRO_INSTANCE_PATH": instance,
         "TIPRO_SECRET_KEY": secrets.token_hex(16),
         "TIPRO_QUEUE_PREFIX": f"bench-{secrets.token_hex(3)}",
-        "TIPRO_BENCH_SQL_LOG": sql_log,
     }
-    server = subprocess.Popen(
-        [
-            str(REPO / ".venv/bin/gunicorn"),
-            "--no-control-socket",
-            "-c",
-            str(REPO / "bench" / "gunicorn_sql.py"),
-            "-w",
-            str(args.workers),
-            "--threads",
-            str(args.worker_threads),
-            "-b",
-            f"127.0.0.1:{port}",
-            "--log-level",
-            "warning",
-            "wsgi:app",
-        ],
-        cwd=REPO,
-        env=env,
-        start_new_session=True,
-    )
+    command = [str(REPO / ".venv/bin/gunicorn"), "--no-control-socket"]
+    if sql_log:
+        env["TIPRO_BENCH_SQL_LOG"] = sql_log
+        command += ["-c", str(REPO / "bench" / "gunicorn_sql.py")]
+    command += ["-w", str(args.workers), "--threads", str(args.worker_threads)]
+    command += ["-b", f"127.0.0.1:{port}", "--log-level", "warning", "wsgi:app"]
+    server = subprocess.Popen(command, cwd=tree, env=env, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
-    wait_for(f"{base}/healthz", "gunicorn")
+    wait_for(f"{base}/healthz", f"gunicorn for {tree}")
     return server, base
 
 
