@@ -158,6 +158,12 @@ def gunicorn_server(instance: Path, admin_url: str, redis_url: str) -> Iterator[
             "2",
             "--threads",
             "4",
+            # A test logs its browsers in one after the other and then fires them together;
+            # under load that can take longer than gunicorn's 2 s keep-alive, and a request
+            # sent on a connection the server is closing that moment is lost in transit
+            # ("Remote end closed connection", seen once in CI). Idle connections stay open.
+            "--keep-alive",
+            "60",
             "-b",
             f"127.0.0.1:{port}",
             "wsgi:app",
