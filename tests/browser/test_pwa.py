@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from flask import request, request_started
 from playwright.sync_api import BrowserContext, Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from sqlalchemy import select
 
 from tests.conftest import TEST_PASSWORD
@@ -68,8 +69,15 @@ def ready(page: Page) -> None:
     page.wait_for_function(
         "() => window.htmx !== undefined && document.body.hasAttribute('hx-boost')"
     )
-    # A busy machine (a pytest worker per core) starts the worker late.
-    page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=30000)
+    # A busy machine (a pytest worker per core) starts the worker late, and once in a while
+    # (seen in CI under load) not at all on that load: opened again, as a person would open
+    # the app again, the page registers it anew.
+    controlled = "() => navigator.serviceWorker.controller !== null"
+    try:
+        page.wait_for_function(controlled, timeout=20000)
+    except PlaywrightTimeoutError:
+        page.reload(wait_until="load")
+        page.wait_for_function(controlled, timeout=30000)
     user = page.locator("form[data-tipro-user]").first.get_attribute("data-tipro-user")
     # page.evaluate awaits the promise (wait_for_function would take the promise as truthy).
     for _attempt in range(100):
