@@ -23,7 +23,7 @@ import pytest
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 
-from tests.conftest import TEST_PASSWORD
+from tests.conftest import TEST_PASSWORD, require_postgres
 from tests.factories import (
     DAY,
     NOON,
@@ -352,8 +352,8 @@ def test_the_hours_pages_find_entries_by_an_index_among_many(scene, frozen_clock
     the start page, the week view or a cell edit scans the table (PostgreSQL's plans, the
     table analysed). The writer's uuid probe once did: 33 ms per save at 300,000 entries,
     0.04 ms by the index."""
-    if db.engine.dialect.name != "postgresql":
-        pytest.skip("the plans are PostgreSQL's")  # the suite's database is PostgreSQL
+    require_postgres()  # the plans are PostgreSQL's: fail, never skip, when it is down
+    assert db.engine.dialect.name == "postgresql"
     frozen_clock(NOON)
     world, browser = scene(projects=2, weeks=1, per_day=1, users=0)
     other = world.other_company_project.company_id
