@@ -7,7 +7,8 @@ company ids themselves: another company's row simply does not exist for them (40
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+import functools
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import TypeVar
@@ -22,6 +23,7 @@ from tipro.models.base import CompanyScoped
 _current_company: ContextVar[int | None] = ContextVar("tipro_company", default=None)
 
 M = TypeVar("M")
+S = TypeVar("S")
 
 
 def current_company_id() -> int | None:
@@ -54,9 +56,24 @@ ALL_COMPANIES = {"tipro_all_companies": True}
 
 
 # `select(...).execution_options(**REUSED)`: a statement built once and executed again and again
-# with bound parameters (the writer's checks). Its scoped copy is kept per company, so
+# with bound parameters (see `reused_statement`). Its scoped copy is kept per company, so
 # SQLAlchemy computes that copy's cache key once instead of on every execution.
 REUSED = {"tipro_reused": True}
+
+
+def reused_statement(build: Callable[..., S | None]) -> Callable[..., S | None]:
+    """Decorator: `build(*shape)` runs once per process and shape; the statement it returns
+    (with bound parameters for the values) is marked REUSED."""
+
+    @functools.cache
+    @functools.wraps(build)
+    def built(*shape):
+        statement = build(*shape)
+        return None if statement is None else statement.execution_options(**REUSED)
+
+    return built
+
+
 _SCOPED_COPIES_MAX = 4096
 _scoped_copies: dict[tuple[object, int], object] = {}
 

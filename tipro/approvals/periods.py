@@ -7,7 +7,6 @@ A period is named by its key: «2026-W48» or «2026-11» (URLs, the CLI, remind
 from __future__ import annotations
 
 import calendar
-import functools
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -20,7 +19,7 @@ from tipro.entries.parsing import FIRST_DAY, LAST_DAY, BadInput
 from tipro.extensions import db
 from tipro.models import Period
 from tipro.models.approval import LOCKED_PERIOD_STATES, PERIOD_MONTH, PERIOD_WEEK
-from tipro.tenancy import REUSED
+from tipro.tenancy import reused_statement
 
 _WEEK_RE = re.compile(r"([0-9]{4})-W([0-9]{2})")
 _MONTH_RE = re.compile(r"([0-9]{4})-([0-9]{2})")
@@ -147,9 +146,9 @@ def period_of(user_id: int, kind: str, first: date) -> Period | None:
     )
 
 
-@functools.cache
+@reused_statement
 def _covering_statement():
-    """covering's statement, built once per process (see tipro.tenancy.REUSED)."""
+    """covering's statement."""
     return (
         select(Period)
         .where(
@@ -158,7 +157,6 @@ def _covering_statement():
             Period.last_day >= bindparam("first"),
         )
         .order_by(Period.first_day, Period.id)
-        .execution_options(**REUSED)
     )
 
 

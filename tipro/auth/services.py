@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import re
 import secrets
 from datetime import timedelta
@@ -18,7 +17,7 @@ from tipro import writes
 from tipro.errors import UserError
 from tipro.extensions import db
 from tipro.models import ROLES, AuditEvent, Company, LoginFailure, Timer, User, utcnow
-from tipro.tenancy import ALL_COMPANIES, REUSED
+from tipro.tenancy import ALL_COMPANIES, reused_statement
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MIN_PASSWORD_LENGTH = 10
@@ -162,9 +161,9 @@ def _saves_own_hours() -> bool:
     )
 
 
-@functools.cache
+@reused_statement
 def _user_statement(locking: bool):
-    """load_user's statement, built once per process (with or without the row lock)."""
+    """load_user's statement (with or without the row lock)."""
     query = (
         select(User, Timer)
         .join(User.company)
@@ -174,7 +173,7 @@ def _user_statement(locking: bool):
     )
     if locking:
         query = query.with_for_update(of=User)
-    return query.execution_options(**REUSED)
+    return query
 
 
 def load_user(identity: str) -> User | None:

@@ -5,7 +5,6 @@ Every query runs within the current company scope (tipro.tenancy).
 
 from __future__ import annotations
 
-import functools
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -22,14 +21,14 @@ from tipro.entries.master import ProjectDef
 from tipro.entries.parsing import iso_week
 from tipro.extensions import db
 from tipro.models import Department, Employee, Project, TimeEntry, User
-from tipro.tenancy import REUSED
+from tipro.tenancy import reused_statement
 
 ZERO = Decimal("0")
 
 
-@functools.cache
+@reused_statement
 def _entries_between_statement():
-    """entries_between's statement, built once per process (see tipro.tenancy.REUSED)."""
+    """entries_between's statement."""
     return (
         select(TimeEntry)
         .where(
@@ -39,7 +38,6 @@ def _entries_between_statement():
         )
         .options(joinedload(TimeEntry.project), joinedload(TimeEntry.activity))
         .order_by(TimeEntry.date, TimeEntry.created_at, TimeEntry.id)
-        .execution_options(**REUSED)
     )
 
 
@@ -130,9 +128,9 @@ def _parse_recent(text: str | None) -> list[int]:
     return [int(project_id) for _rank, project_id in sorted(pairs, key=lambda p: int(p[0]))]
 
 
-@functools.cache
+@reused_statement
 def _start_page_statement(for_form: bool):
-    """start_page_entries' statement, built once per process (see tipro.tenancy.REUSED)."""
+    """start_page_entries' statement (without the form's columns for a quick entry's answer)."""
     user_id, day = bindparam("user_id"), bindparam("day")
     extra = (
         (
@@ -153,7 +151,6 @@ def _start_page_statement(for_form: bool):
         )
         .options(joinedload(TimeEntry.project), joinedload(TimeEntry.activity))
         .order_by(TimeEntry.date, TimeEntry.created_at, TimeEntry.id)
-        .execution_options(**REUSED)
     )
 
 

@@ -30,7 +30,7 @@ from tipro.errors import UserError
 from tipro.extensions import db
 from tipro.models import Activity, Project, TimeEntry, User
 from tipro.models.work import ENTRY_KINDS
-from tipro.tenancy import REUSED
+from tipro.tenancy import reused_statement
 
 MAX_HOURS = Decimal("24")
 MAX_COMMENT = 2000
@@ -201,12 +201,14 @@ class Loaded:
     day: date | None = None  # the day read (`day_locked`, `day_hours`)
 
 
-def _checks_statements(shape: tuple[bool, ...]):
-    """(the statement with the activity, the one without) for one shape of the checks.
+@reused_statement
+def _checks_statement(shape: tuple[bool, ...], with_activity: bool):
+    """The checks' statement for one shape: with the activity (its row, the project
+    outer-joined), or without (the project's row, or the totals alone; None: nothing to read).
 
-    Built once per shape and process with bound parameters (`_check_params`): building this
-    statement and its cache key was half the cost of reading it. `shape` says which parts
-    exist: totals, an excluded entry, a probed uuid, an employee, a project.
+    Bound parameters carry the values (`load_for_checks`): building this statement and its
+    cache key was half the cost of reading it. `shape` says which parts exist: totals, an
+    excluded entry, a probed uuid, an employee, a project.
     """
     totals, excluding, probe, employee, project = shape
     columns = []
@@ -229,31 +231,18 @@ def _checks_statements(shape: tuple[bool, ...]):
         else_=False,
     )
     project_id = bindparam("project_id") if project else None
-    allowed = case(
-        (pickers.activity_allowed_clause(project_id, bindparam("day")), True), else_=False
-    )
-    with_activity = (
-        select(Activity, allowed, Project, may_log, *columns)
-        .where(Activity.id == bindparam("activity_id"))
-        .outerjoin(Project, Project.id == (project_id if project else 0))
-    )
+    if with_activity:
+        allowed = case(
+            (pickers.activity_allowed_clause(project_id, bindparam("day")), True), else_=False
+        )
+        return (
+            select(Activity, allowed, Project, may_log, *columns)
+            .where(Activity.id == bindparam("activity_id"))
+            .outerjoin(Project, Project.id == (project_id if project else 0))
+        )
     if project:
-        without_activity = select(Project, may_log, *columns).where(Project.id == project_id)
-    else:
-        without_activity = select(*columns) if columns else None
-    if without_activity is not None:
-        without_activity = without_activity.execution_options(**REUSED)
-    return with_activity.execution_options(**REUSED), without_activity
-
-
-_CHECKS_STATEMENTS: dict[tuple[bool, ...], tuple] = {}
-
-
-def _statements_for(shape: tuple[bool, ...]) -> tuple:
-    statements = _CHECKS_STATEMENTS.get(shape)
-    if statements is None:
-        statements = _CHECKS_STATEMENTS.setdefault(shape, _checks_statements(shape))
-    return statements
+        return select(Project, may_log, *columns).where(Project.id == project_id)
+    return select(*columns) if columns else None
 
 
 def load_for_checks(
@@ -287,7 +276,6 @@ def load_for_checks(
         target.employee_id is not None,
         project_id is not None,
     )
-    with_activity, without_activity = _statements_for(shape)
     params = {
         "user_id": target.id,
         "day": day,
@@ -299,12 +287,13 @@ def load_for_checks(
     }
     rest = None
     if activity_id is not None:
-        row = db.session.execute(with_activity, params).first()
+        row = db.session.execute(_checks_statement(shape, True), params).first()
         if row is not None:
             loaded.activity, loaded.allowed, loaded.project, loaded.may_log = row[:4]
             rest = row[4:]
         else:
             activity_id = None  # unknown: load the project (and totals) on their own
+    without_activity = _checks_statement(shape, False)
     if activity_id is None and without_activity is not None:
         row = db.session.execute(without_activity, params).first()
         if project_id is not None:
@@ -313,7 +302,7 @@ def load_for_checks(
         else:
             rest = row
         if rest is None and totals:  # an unknown project: the totals on their own
-            totals_only = _statements_for((*shape[:-1], False))[1]
+            totals_only = _checks_statement((*shape[:-1], False), False)
             rest = db.session.execute(totals_only, params).first()
     if totals:
         loaded.day = day
