@@ -18,9 +18,10 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
-from sqlalchemy import event, text
+from sqlalchemy import event, select, text
 from sqlalchemy.engine import Engine
 
 from tests.conftest import TEST_PASSWORD, require_postgres
@@ -40,7 +41,7 @@ from tests.factories import (
 from tests.statements import counted
 from tipro.entries.parsing import iso_week
 from tipro.extensions import db as _db
-from tipro.models import Company
+from tipro.models import AuditEvent, Company, TimeEntry
 
 # The issue's limits (no-JS save ≤ 10, htmx save ≤ 16, start page ≤ 12, week view ≤ 10,
 # week-cell edit ≤ 12).
@@ -330,6 +331,33 @@ def test_a_save_takes_the_user_lock_in_the_user_statement(scene, frozen_clock, d
     with counted() as statements:
         assert browser.get("/").status_code == 200
     assert not [s for s in statements if "FOR UPDATE" in s]  # a page locks nothing
+
+
+def test_a_new_entry_and_its_audit_event_are_one_statement(scene, frozen_clock, db):
+    """PostgreSQL: the save's one write is a single INSERT of the entry with its audit event's
+    INSERT in a WITH clause (one round trip, no unit of work at the commit); SQLite, which has
+    no INSERT inside WITH and no round trip to save, sends the two from the unit of work.
+    Either way both rows are stored, and the entry's row holds what was saved."""
+    frozen_clock(NOON)
+    world, browser = scene(projects=2, weeks=1, per_day=1, users=0)
+    posted = form_post(world, hours="2,25")
+    with counted() as statements:
+        assert browser.post("/registreringer", data=posted).status_code == 302
+    writes = [s for s in statements if not s.lstrip().upper().startswith("SELECT")]
+    if db.engine.dialect.name == "postgresql":
+        assert len(writes) == 1, writes
+        assert "INSERT INTO audit_events" in writes[0] and "INSERT INTO time_entries" in writes[0]
+        assert len(statements) == 3, statements  # the user's lock, the checks, the write
+    else:
+        assert sorted(w.split("(")[0].strip() for w in writes) == [
+            "INSERT INTO audit_events",
+            "INSERT INTO time_entries",
+        ], writes
+    entry = db.session.scalar(select(TimeEntry).where(TimeEntry.uuid == posted["uuid"]))
+    assert entry is not None and entry.hours == Decimal("2.25") and entry.created_at is not None
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.entity_id == posted["uuid"]))
+    assert event.action == "create" and event.changes["hours"] == [None, "2.25"]
+    assert event.user_id == world.user.id and event.at == entry.created_at
 
 
 @contextmanager
