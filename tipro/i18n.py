@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from functools import lru_cache
 
 from flask import Flask, g, has_request_context, session
 from flask_babel import (
@@ -36,7 +37,14 @@ def hours(value: Decimal | float | int | None) -> str:
     """7.5 → '7,5' in nb; always at least one and at most two decimals."""
     if value is None:
         return ""
-    return format_decimal(Decimal(value), format="#,##0.0#")
+    return _hours(str(get_locale()), Decimal(value))
+
+
+# Pages and answers print the same few amounts and days over and over, and Babel parses its
+# pattern on every call: each is formatted once per process, locale and format.
+@lru_cache(maxsize=4096)
+def _hours(_locale: str, value: Decimal) -> str:
+    return format_decimal(value, format="#,##0.0#")
 
 
 def money(value: Decimal | float | int | None, currency: str = "NOK") -> str:
@@ -49,6 +57,13 @@ def money(value: Decimal | float | int | None, currency: str = "NOK") -> str:
 def day(value: date | datetime | None, fmt: str = "medium") -> str:
     if value is None:
         return ""
+    if isinstance(value, datetime):  # shown in the user's time zone: not cached
+        return format_date(value, fmt)
+    return _day(str(get_locale()), value, fmt)
+
+
+@lru_cache(maxsize=4096)
+def _day(_locale: str, value: date, fmt: str) -> str:
     return format_date(value, fmt)
 
 

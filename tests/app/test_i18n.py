@@ -1,12 +1,13 @@
 """Norwegian first, English selectable; nb number and money formats; a complete catalogue."""
 
 import sys
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
 from flask_babel import force_locale
 
-from tipro.i18n import hours, money
+from tipro.i18n import day, hours, money
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
 import i18n as catalogue  # noqa: E402
@@ -46,8 +47,12 @@ def test_norwegian_formats(app):
         assert hours(Decimal("8")) == "8,0"
         assert hours(Decimal("1234.25")) == "1\u00a0234,25"
         assert money(Decimal("1250")) == "1\u00a0250,00\u00a0kr"
+        assert day(date(2026, 11, 18), "EEEE d. MMMM") == "onsdag 18. november"
+    # Amounts and days are formatted once per process: per locale, so the same value reads
+    # in each language.
     with app.test_request_context(), force_locale("en"):
         assert hours(Decimal("7.5")) == "7.5"
+        assert day(date(2026, 11, 18), "EEEE d. MMMM") == "Wednesday 18. November"
 
 
 def test_every_message_has_an_english_translation():

@@ -10,12 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
-from decimal import Decimal
-from functools import lru_cache
 
 from flask import url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from tipro import i18n
@@ -40,29 +36,6 @@ class EntryRow:
     extras: list[tuple[str, str]]
 
 
-@lru_cache(maxsize=4096)
-def _formatted_day(_locale: str, value: date, fmt: str) -> str:
-    return i18n.day(value, fmt)
-
-
-def day_text(value: date | None, fmt: str = "medium") -> str:
-    """`value|day(fmt)`, formatted once per process for each locale, day and format (a week
-    page shows the same few days in a few formats on every request)."""
-    if value is None:
-        return ""
-    return _formatted_day(str(get_locale()), value, fmt)
-
-
-@lru_cache(maxsize=4096)
-def _formatted_hours(_locale: str, value: Decimal) -> str:
-    return i18n.hours(value)
-
-
-def hours_text(value: Decimal) -> str:
-    """`value|hours`, formatted once per process for each locale and amount."""
-    return _formatted_hours(str(get_locale()), value)
-
-
 def _edit_url_parts() -> tuple[str, str]:
     url = url_for("entries.edit", entry_id=_PLACEHOLDER)
     before, _sep, after = url.partition(str(_PLACEHOLDER))
@@ -84,7 +57,7 @@ def entry_rows(entries: Iterable[TimeEntry], show_date: bool = False) -> list[En
         if show_date:
             day = days.get(e.date)
             if day is None:
-                day = days[e.date] = day_text(e.date, "EEE d.M.")
+                day = days[e.date] = i18n.day(e.date, "EEE d.M.")
         times = ""
         if e.start_time and e.end_time:
             times = f"{e.start_time:%H:%M}–{e.end_time:%H:%M}"
@@ -92,7 +65,7 @@ def entry_rows(entries: Iterable[TimeEntry], show_date: bool = False) -> list[En
             EntryRow(
                 entry=e,
                 url=f"{before}{e.id}{after}",
-                hours=hours_text(e.hours),
+                hours=i18n.hours(e.hours),
                 day=day,
                 project=e.project.display_name if e.project else no_project,
                 activity=e.activity.name if e.activity else e.kind,

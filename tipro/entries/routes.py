@@ -256,12 +256,6 @@ def timer_state() -> tuple[object, str]:
     return state
 
 
-# `|day_text(fmt)` and `|hours_text`: `|day` and `|hours` formatted once per process for each
-# value (tipro.entries.listing), for what the hours pages show on every request.
-bp.add_app_template_filter(listing.day_text, "day_text")
-bp.add_app_template_filter(listing.hours_text, "hours_text")
-
-
 @bp.app_context_processor
 def timer_context():
     """The running timer for the badge on every page, and names the entry lists use."""

@@ -11,10 +11,10 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 
-from tipro import clock, htmx
+from tipro import clock, htmx, i18n
 from tipro.approvals import periods as approval_periods
 from tipro.approvals import services as approval_services
-from tipro.entries import bp, listing, queries, services
+from tipro.entries import bp, queries, services
 from tipro.entries.forms import error_status, plain_hours, values_from_entry
 from tipro.entries.inputs import EntryInput, errors_of
 from tipro.entries.parsing import BadInput, iso_week, query_week
@@ -56,7 +56,7 @@ def _week_context(user: User, monday: date) -> dict:
     return {
         "week": week,
         # Each distinct amount formatted once, not once per cell (Babel is slow).
-        "hours_text": {amount: listing.hours_text(amount) for amount in week.amounts},
+        "hours_text": {amount: i18n.hours(amount) for amount in week.amounts},
         "editable": own and not week.locked,
         "own": own,
         # What the person can hand in from here: the week, or the month(s) it touches.
