@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import select
 
@@ -119,6 +121,15 @@ def test_absence_type_needs_own_activity(client, login, make_world, db):
     data["activity_id"] = str(theirs.holiday.id)
     response = client.post("/admin/fravaerstyper", data=data)
     assert response.status_code == 422 and "Ukjent aktivitet" in response.get_data(as_text=True)
+    # A project activity needs a project, which absence never has: refused, and not offered.
+    data["activity_id"] = str(mine.work.id)
+    response = client.post("/admin/fravaerstyper", data=data)
+    assert response.status_code == 422
+    assert "er en prosjektaktivitet. Fravær føres uten prosjekt" in response.get_data(as_text=True)
+    page = client.get("/admin/fravaerstyper").get_data(as_text=True)
+    offered = re.search(r'<select[^>]*name="activity_id".*?</select>', page, re.S).group(0)
+    assert f'value="{mine.holiday.id}"' in offered
+    assert f'value="{mine.work.id}"' not in offered
     data["activity_id"] = str(mine.holiday.id)
     assert client.post("/admin/fravaerstyper", data=data).status_code == 302
     row = db.session.scalar(select(AbsenceType).where(AbsenceType.name == "Velferdspermisjon"))

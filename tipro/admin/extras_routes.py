@@ -144,7 +144,7 @@ def create_default_types():
 def _absence_form(row: AbsenceType | None = None) -> AbsenceTypeForm:
     form = AbsenceTypeForm(obj=row)
     form.activity_id.choices = id_choices(
-        services.activity_choices(),
+        services.absence_activity_choices(),
         _numbered,
         empty=_("— Velg aktivitet —"),
     )

@@ -96,6 +96,17 @@ def activity_choices() -> list[Activity]:
     return tenancy.active_rows(Activity, Activity.name)
 
 
+def _registrable_without_project(activity: Activity) -> bool:
+    # Absence has no project: only a general activity outside projects takes it (the rule
+    # of tipro.entries.pickers.activity_allowed_clause for no project).
+    return activity.is_general and not activity.is_project_activity
+
+
+def absence_activity_choices() -> list[Activity]:
+    """The activities absence can be registered on: general ones, used without a project."""
+    return [a for a in activity_choices() if _registrable_without_project(a)]
+
+
 def project_choices() -> list[Project]:
     return tenancy.active_rows(Project, Project.number, Project.name)
 
@@ -225,6 +236,15 @@ def save_absence_type(
     activity = _own(Activity, values.get("activity_id"), "activity_id", _("Ukjent aktivitet."))
     if activity is None:
         raise UserError(_("Velg aktiviteten fraværet føres på."), "activity_id")
+    if not _registrable_without_project(activity):
+        raise UserError(
+            _(
+                "«%(activity)s» er en prosjektaktivitet. Fravær føres uten prosjekt: velg en "
+                "generell aktivitet, som Ferie eller Sykdom.",
+                activity=activity.name,
+            ),
+            "activity_id",
+        )
     salary_type = _own(
         SalaryType,
         values.get("salary_type_id"),
@@ -306,7 +326,7 @@ def save_custom_field(
 
 def _activity_for(words: tuple[str, ...]) -> Activity | None:
     """The company's activity whose name best matches one of `words` (exact name first)."""
-    activities = [a for a in activity_choices() if not a.is_project_activity]
+    activities = absence_activity_choices()
     for word in words:
         for activity in activities:
             if activity.name.strip().lower() == word:
