@@ -25,6 +25,7 @@ from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import create_engine, text
 
 from tipro import create_app
+from tipro.entries import master
 from tipro.extensions import db as _db
 
 pytest_plugins = ["tests.tripletex_fixtures", "tests.factories"]
@@ -189,6 +190,9 @@ def db(app):
             transaction.rollback()
             connection.close()
             _db.engines[None] = engine
+            # The rolled-back rows' cached lists go too: SQLite gives their ids out again,
+            # and a later test's company would meet them under the same id and version.
+            master.clear(app)
 
 
 @pytest.fixture
@@ -198,6 +202,7 @@ def committed_db(app):
         yield _db
         _db.session.remove()
         truncate_all()
+        master.clear(app)
 
 
 def truncate_all() -> None:
