@@ -134,8 +134,27 @@ def set_up_demo(sandbox_url: str, spec: str | None = None) -> list[str]:
     db.session.commit()
     # A second sync links the new users to their employees by e-mail (no API calls if unchanged).
     run_inline(company.id, trigger="demo")
+    lines += _extras_types(company.id)
     lines += _sample_hours(company.id)
     return lines
+
+
+def _extras_types(company_id: int) -> list[str]:
+    """The usual supplement and absence types, as the admin's «Opprett standardtyper» makes
+    them, so «Fravær» and the supplements work in the demo from the start."""
+    from sqlalchemy import select
+
+    from tipro.admin.extras_services import create_default_types
+    from tipro.extensions import db
+    from tipro.models import User
+    from tipro.tenancy import company_scope
+
+    with company_scope(company_id):
+        admin = db.session.scalar(select(User).where(User.email == DEMO_USERS[0][0]))
+        supplements, absence = create_default_types(admin)
+    if not supplements and not absence:
+        return []
+    return [f"Standardtyper: {supplements} tillegg og {absence} fraværstyper"]
 
 
 def sample_days(today: date) -> list[tuple[date, str]]:

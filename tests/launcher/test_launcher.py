@@ -113,6 +113,10 @@ def test_readme_first_command_starts_the_demo_and_stops_cleanly(tmp_path, demo_t
                     # Synced projects and the demo's sample hours are there, this week and last.
                     week = session.get(f"{base}/uke", timeout=10).text
                     assert "Demo" in week and "Fjellheim Bygg AS" in week
+                    # The usual absence types are there, each on its general activity.
+                    absence = session.get(f"{base}/fravaer", timeout=10).text
+                    assert re.search(r"<option[^>]*>\s*Ferie\s*</option>", absence), absence
+                    assert "har ikke satt opp fraværstyper" not in absence
                     if demo_today:
                         assert "Uke 47" in week
                         last = session.get(f"{base}/uke?uke=2026-W46", timeout=10).text
