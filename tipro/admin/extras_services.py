@@ -96,15 +96,9 @@ def activity_choices() -> list[Activity]:
     return tenancy.active_rows(Activity, Activity.name)
 
 
-def _registrable_without_project(activity: Activity) -> bool:
-    # Absence has no project: only a general activity outside projects takes it (the rule
-    # of tipro.entries.pickers.activity_allowed_clause for no project).
-    return activity.is_general and not activity.is_project_activity
-
-
 def absence_activity_choices() -> list[Activity]:
-    """The activities absence can be registered on: general ones, used without a project."""
-    return [a for a in activity_choices() if _registrable_without_project(a)]
+    """The activities absence can be registered on: absence has no project."""
+    return [a for a in activity_choices() if a.without_project]
 
 
 def project_choices() -> list[Project]:
@@ -236,7 +230,7 @@ def save_absence_type(
     activity = _own(Activity, values.get("activity_id"), "activity_id", _("Ukjent aktivitet."))
     if activity is None:
         raise UserError(_("Velg aktiviteten fraværet føres på."), "activity_id")
-    if not _registrable_without_project(activity):
+    if not activity.without_project:
         raise UserError(
             _(
                 "«%(activity)s» er en prosjektaktivitet. Fravær føres uten prosjekt: velg en "

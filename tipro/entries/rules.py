@@ -165,7 +165,7 @@ def activity_error(activity: Activity | None, project: Project | None, allowed: 
                 "prosjektet timene gjelder, eller en generell aktivitet for tid uten prosjekt.",
                 activity=name,
             )
-        if activity.is_general and not activity.is_project_activity:
+        if activity.without_project:
             return _(
                 "«%(activity)s» er en generell aktivitet og kan ikke føres på et prosjekt. "
                 "Fjern prosjektet, eller velg en av prosjektets aktiviteter.",

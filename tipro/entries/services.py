@@ -13,7 +13,7 @@ import functools
 from datetime import date, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import bindparam, insert, inspect, select
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
@@ -253,7 +253,7 @@ def stage_entry(
     if data.client_modified_at is not None:
         entry.client_modified_at = data.client_modified_at
     changes = _changes(old, _snapshot(entry))
-    if target.id != actor.id:
+    if changes and target.id != actor.id:
         changes["registered_for"] = [None, str(target.id)]
     if not old and db.session.connection().dialect.name == "postgresql":
         # The usual save: the entry and its audit event in one statement, before the extras
@@ -269,7 +269,7 @@ def stage_entry(
     extras_store.save_extras(
         entry, cleaned_extras, actor=actor, is_new=not old, previous_kind=old.get("kind")
     )
-    if old and changes.keys() - {"registered_for"}:
+    if old and changes:
         entry.updated_at = utcnow()
         record_audit(actor.company_id, actor, "time_entry", entry.uuid, "update", changes)
     return entry
@@ -288,9 +288,10 @@ def _insert_created(entry: TimeEntry, actor: User, changes: dict) -> None:
     entries = TimeEntry.__table__
     now = utcnow()
     params = {"created_at": now, "updated_at": now}
+    # TimeEntry's attributes are named as its columns.
     for column in entries.columns:
         if column.key not in params and column is not entries.c.id:
-            value = getattr(entry, _ENTRY_ATTRIBUTES[column.key])
+            value = getattr(entry, column.key)
             if value is None and column.default is not None and column.default.is_scalar:
                 value = column.default.arg  # the ORM's default, which a Core INSERT skips
             params[column.key] = value
@@ -305,17 +306,13 @@ def _insert_created(entry: TimeEntry, actor: User, changes: dict) -> None:
     }
     row = db.session.connection().execute(_created_insert(), params).one()
     for column, value in zip(entries.columns, row, strict=True):
-        set_committed_value(entry, _ENTRY_ATTRIBUTES[column.key], value)
+        set_committed_value(entry, column.key, value)
     make_transient_to_detached(entry)
     db.session.add(entry)
 
 
-_ENTRY_ATTRIBUTES = {
-    column.key: inspect(TimeEntry).get_property_by_column(column).key
-    for column in TimeEntry.__table__.columns
-}
-
-
+# A Core INSERT that names its company: nothing for the company scope to add, so a plain cache
+# (not tenancy.reused_statement, which is for the scoped ORM reads).
 @functools.cache
 def _created_insert():
     """INSERT … RETURNING of one entry with its audit event's INSERT in a WITH clause (built

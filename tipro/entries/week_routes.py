@@ -55,7 +55,7 @@ def _week_context(user: User, monday: date) -> dict:
     own = user.id == current_user.id
     return {
         "week": week,
-        # Each distinct amount formatted once, not once per cell (Babel is slow).
+        # Each distinct amount looked up once per page, not once per cell.
         "hours_text": {amount: i18n.hours(amount) for amount in week.amounts},
         "editable": own and not week.locked,
         "own": own,

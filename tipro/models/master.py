@@ -174,6 +174,12 @@ class Activity(TripletexSynced, db.Model):
     is_chargeable: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
     rate: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
 
+    @property
+    def without_project(self) -> bool:
+        """GENERAL_ACTIVITY: for hours without a project (absence too), and only those
+        (tipro.entries.pickers says it in SQL, tipro.entries.master.ActivityDef for its copies)."""
+        return self.is_general and not self.is_project_activity
+
 
 class ProjectActivity(CompanyScoped, db.Model):
     """An activity allowed on a project, optionally within dates."""
